@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs'
+import { parseEnv } from 'node:util'
+import { type Static, type TObject, type TSchema, Type, TypeGuard } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
+
+/**
+ * Properties every HTTP service reads; spread them into a config schema:
+ * `Type.Object({ ...ServerEnv, SQS_QUEUE_URL: Type.String() })`.
+ */
+export const ServerEnv = {
+  PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 8080 }),
+  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  LOG_LEVEL: Type.Union(
+    [
+      Type.Literal('fatal'),
+      Type.Literal('error'),
+      Type.Literal('warn'),
+      Type.Literal('info'),
+      Type.Literal('debug'),
+      Type.Literal('trace'),
+      Type.Literal('silent'),
+    ],
+    { default: 'info' },
+  ),
+}
+export type ServerEnv = Static<TObject<typeof ServerEnv>>
+
+/** One variable that is missing or invalid. */
+export interface ConfigIssue {
+  name: string
+  reason: string
+}
+
+/** Thrown by loadConfig; its message names every bad variable, one per line. */
+export class ConfigError extends Error {
+  readonly issues: ConfigIssue[]
+
+  constructor(issues: ConfigIssue[]) {
+    const lines = issues.map((i) => `  ${i.name}: ${i.reason}`)
+    super(`Invalid configuration (${issues.length}):\n${lines.join('\n')}`)
+    this.name = 'ConfigError'
+    this.issues = issues
+  }
+}
+
+export interface LoadConfigOptions {
+  env?: Record<string, string | undefined>
+  /** A .env file; a missing file is not an error. Its values never override `env`. */
+  envFile?: string
+}
+
+const SECRET_NAME = /SECRET|TOKEN|PASSW|PASSPHRASE|CREDENTIAL|PRIVATE|AUTH|API_?KEY|ACCESS_?KEY/i
+
+function readEnvFile(path: string | undefined): Record<string, string> {
+  if (!path) return {}
+  try {
+    return parseEnv(readFileSync(path, 'utf8')) as Record<string, string>
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {}
+    throw error
+  }
+}
+
+function bounds(s: TSchema): string {
+  const min =
+    s.minimum ?? (s.exclusiveMinimum === undefined ? undefined : `> ${s.exclusiveMinimum}`)
+  const max =
+    s.maximum ?? (s.exclusiveMaximum === undefined ? undefined : `< ${s.exclusiveMaximum}`)
+  if (typeof min === 'number' && typeof max === 'number') return ` between ${min} and ${max}`
+  const parts = [
+    typeof min === 'number' ? `≥ ${min}` : min,
+    typeof max === 'number' ? `≤ ${max}` : max,
+  ].filter(Boolean)
+  return parts.length ? ` ${parts.join(' and ')}` : ''
+}
+
+function describeString(s: TSchema): string | undefined {
+  if (s.format) return `must be a valid ${s.format}`
+  if (s.pattern) return `must match ${s.pattern}`
+  if (s.minLength === 1 && s.maxLength === undefined) return 'must not be empty'
+  if (s.minLength !== undefined || s.maxLength !== undefined) {
+    return `must be ${s.minLength ?? 0} to ${s.maxLength ?? '∞'} characters long`
+  }
+  return undefined
+}
+
+/** What a valid value of `s` looks like, phrased for an operator. */
+function describe(s: TSchema): string | undefined {
+  if (TypeGuard.IsInteger(s)) return `must be an integer${bounds(s)}`
+  if (TypeGuard.IsNumber(s)) return `must be a number${bounds(s)}`
+  if (TypeGuard.IsBoolean(s)) return 'must be true or false'
+  if (TypeGuard.IsLiteral(s)) return `must be ${JSON.stringify(s.const)}`
+  if (TypeGuard.IsUnion(s) && s.anyOf.every(TypeGuard.IsLiteral)) {
+    return `must be one of: ${s.anyOf.map((l) => l.const).join(', ')}`
+  }
+  if (TypeGuard.IsString(s)) return describeString(s)
+  return undefined
+}
+
+function shown(name: string, value: unknown): string {
+  const text = String(value)
+  if (SECRET_NAME.test(name) || /:\/\/[^/]*@/.test(text)) return ''
+  const cut = text.length > 60 ? `${text.slice(0, 60)}…` : text
+  return ` (got ${JSON.stringify(cut)})`
+}
+
+function issuesOf(schema: TObject, value: Record<string, unknown>): ConfigIssue[] {
+  const byName = new Map<string, string>()
+  for (const error of Value.Errors(schema, value)) {
+    const name = error.path.split('/')[1] ?? ''
+    if (byName.has(name)) continue
+    const raw = value[name]
+    const property = schema.properties[name]
+    const reason =
+      raw === undefined
+        ? 'required'
+        : `${(property && describe(property)) ?? error.message.toLowerCase()}${shown(name, raw)}`
+    byName.set(name, reason)
+  }
+  const order = Object.keys(schema.properties)
+  return [...byName]
+    .map(([name, reason]) => ({ name, reason }))
+    .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))
+}
+
+/**
+ * Reads the environment (plus an optional .env file for variables not already set), applies
+ * defaults, converts strings to numbers/booleans, and checks the result. Empty values count as
+ * unset. Returns only the schema's properties; throws a ConfigError naming every bad variable.
+ */
+export function loadConfig<T extends TObject>(
+  schema: T,
+  options: LoadConfigOptions = {},
+): Static<T> {
+  const merged = { ...readEnvFile(options.envFile), ...(options.env ?? process.env) }
+  const value: Record<string, unknown> = {}
+  for (const name of Object.keys(schema.properties)) {
+    const v = merged[name]
+    if (v !== undefined && v !== '') value[name] = v
+  }
+  const converted = Value.Convert(schema, Value.Default(schema, value))
+  const issues = issuesOf(schema, converted as Record<string, unknown>)
+  if (issues.length) throw new ConfigError(issues)
+  return Value.Clean(schema, converted) as Static<T>
+}
+
+/** loadConfig for main.ts: on a ConfigError prints it to stderr and exits with 1. */
+export function loadConfigOrExit<T extends TObject>(
+  schema: T,
+  options?: LoadConfigOptions,
+): Static<T> {
+  try {
+    return loadConfig(schema, options)
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`${error.message}\n`)
+    process.exit(1)
+  }
+}

@@ -1,0 +1,32 @@
+export {
+  ConfigError,
+  type ConfigIssue,
+  type LoadConfigOptions,
+  loadConfig,
+  loadConfigOrExit,
+  ServerEnv,
+} from './config.ts'
+export { type HealthOptions, Readiness, type ReadinessCheck } from './health.ts'
+export type { Closer, Loop } from './lifecycle.ts'
+export { LOCAL_PATHS, type LocalContext, type LocalService } from './local.ts'
+export { REDACTED } from './logging.ts'
+export type { OpenApiOptions, SecurityScheme } from './openapi.ts'
+export {
+  badRequest,
+  conflict,
+  forbidden,
+  HttpProblem,
+  isHttpProblem,
+  notFound,
+  PROBLEM_CONTENT_TYPE,
+  Problem,
+  ProblemFieldError,
+  type ProblemOptions,
+  payloadTooLarge,
+  problemResponses,
+  serviceUnavailable,
+  unauthorized,
+  unprocessable,
+} from './problem.ts'
+export { type RunOptions, runService } from './run.ts'
+export { createService, type ServiceApp, type ServiceOptions } from './service.ts'

@@ -1,0 +1,81 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type RawReplyDefaultExpression,
+  type RawRequestDefaultExpression,
+  type RawServerDefault,
+} from 'fastify'
+import { installErrorHandling } from './error-handler.ts'
+import { type HealthOptions, installHealth } from './health.ts'
+import { installLifecycle } from './lifecycle.ts'
+import { loggerOptions, requestId } from './logging.ts'
+import { installOpenApi, type OpenApiOptions } from './openapi.ts'
+import { AJV_OPTIONS, buildValidator } from './validation.ts'
+
+/** The Fastify instance every ferry service is built on, typed with the TypeBox provider. */
+export type ServiceApp = FastifyInstance<
+  RawServerDefault,
+  RawRequestDefaultExpression,
+  RawReplyDefaultExpression,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>
+
+export interface ServiceOptions {
+  /** Service name: the OpenAPI title and the `name` field of every log line. */
+  name: string
+  version: string
+  /** pino level, default 'info'. */
+  logLevel?: string
+  /** Extra pino redact paths on top of the kit's (authorization, cookie, token, password…). */
+  redact?: string[]
+  /** Default body limit in bytes, default 1 MiB; routes may set their own. */
+  bodyLimit?: number
+  health?: HealthOptions
+  logger?: { stream?: NodeJS.WritableStream }
+  openapi?: OpenApiOptions
+  /** How long runService waits for close before it exits with 1, default 10 s. */
+  shutdownTimeoutMs?: number
+}
+
+const shutdownTimeouts = new WeakMap<FastifyInstance, number>()
+
+/** The shutdown budget createService was given for `app`. */
+export function shutdownTimeoutOf(app: FastifyInstance): number {
+  return shutdownTimeouts.get(app) ?? 10_000
+}
+
+/**
+ * Builds the service's Fastify app with the kit's wiring in place: validation, problem+json
+ * errors, logging with request ids and redaction, /health, /ready, OpenAPI at /openapi.json and
+ * /docs, loops and closers. Register the service's routes on the returned app; nothing listens
+ * until runService (or tests use app.inject).
+ */
+export function createService(options: ServiceOptions): ServiceApp {
+  const app = Fastify({
+    logger: loggerOptions({
+      name: options.name,
+      level: options.logLevel,
+      redact: options.redact,
+      stream: options.logger?.stream,
+    }),
+    genReqId: requestId,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    ajv: AJV_OPTIONS,
+    schemaController: { compilersFactory: { buildValidator: buildValidator() } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>()
+
+  // JSON services: a text/plain body is answered 415 rather than validated as a string.
+  app.removeContentTypeParser('text/plain')
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
+  installErrorHandling(app)
+  const lifecycle = installLifecycle(app)
+  installOpenApi(app, options, options.openapi)
+  installHealth(app, options.health ?? {}, lifecycle)
+  shutdownTimeouts.set(app, options.shutdownTimeoutMs ?? 10_000)
+  return app
+}

@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs'
+import { afterEach, describe, expect, it } from 'vitest'
+import { createService, type ServiceApp } from '../src/index.ts'
+import { loggerOptions } from '../src/logging.ts'
+import { captureLogs } from '../src/testing.ts'
+
+let app: ServiceApp
+let logs = captureLogs()
+
+function build(options: { logLevel?: string; redact?: string[] } = {}): ServiceApp {
+  logs = captureLogs()
+  app = createService({
+    name: 'logtest',
+    version: '1',
+    ...options,
+    logger: { stream: logs.stream },
+  })
+  app.get('/hello', (request) => {
+    request.log.info({ step: 'handler' }, 'hello')
+    return { ok: true }
+  })
+  return app
+}
+
+afterEach(() => app?.close())
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+describe('request ids', () => {
+  it('echoes and logs a well-formed incoming x-request-id', async () => {
+    const res = await build().inject({
+      url: '/hello',
+      headers: { 'x-request-id': 'abc.DEF_1:2-3' },
+    })
+    expect(res.headers['x-request-id']).toBe('abc.DEF_1:2-3')
+    expect(logs.lines().find((l) => l.step === 'handler')).toMatchObject({ reqId: 'abc.DEF_1:2-3' })
+  })
+
+  it('replaces an x-request-id with forbidden characters by a UUID', async () => {
+    const res = await build().inject({ url: '/hello', headers: { 'x-request-id': 'a b<script>' } })
+    expect(res.headers['x-request-id']).toMatch(UUID)
+  })
+
+  it('replaces an x-request-id longer than 128 characters by a UUID', async () => {
+    const res = await build().inject({
+      url: '/hello',
+      headers: { 'x-request-id': 'a'.repeat(129) },
+    })
+    expect(res.headers['x-request-id']).toMatch(UUID)
+  })
+
+  it('generates a UUID when no x-request-id is sent and logs it', async () => {
+    const res = await build().inject({ url: '/hello' })
+    const id = res.headers['x-request-id']
+    expect(id).toMatch(UUID)
+    expect(logs.lines().find((l) => l.step === 'handler')).toMatchObject({ reqId: id })
+  })
+})
+
+describe('log output', () => {
+  it('writes JSON lines carrying the service name', async () => {
+    await build().inject({ url: '/hello' })
+    expect(logs.lines().find((l) => l.msg === 'hello')).toMatchObject({
+      name: 'logtest',
+      level: 30,
+    })
+  })
+
+  it('drops lines below the configured level', async () => {
+    await build({ logLevel: 'warn' }).inject({ url: '/hello' })
+    expect(logs.lines().filter((l) => l.msg === 'hello')).toEqual([])
+  })
+
+  it('never prints secrets at the top level, nested, or at configured paths', async () => {
+    build({ redact: ['custom.signature'] })
+    app.log.info(
+      {
+        token: 'T0P-TOKEN',
+        password: 'T0P-PASSWORD',
+        secret: 'T0P-SECRET',
+        headers: {
+          authorization: 'Bearer AUTH-VALUE',
+          cookie: 'sid=COOKIE-VALUE',
+          'set-cookie': 'sid=SET-COOKIE-VALUE',
+        },
+        user: { password: 'NESTED-1', creds: { token: 'NESTED-2', deep: { secret: 'NESTED-3' } } },
+        custom: { signature: 'CONFIGURED-PATH' },
+        kept: 'visible',
+      },
+      'secrets',
+    )
+    const text = logs.text()
+    for (const value of [
+      'T0P-',
+      'AUTH-VALUE',
+      'COOKIE-VALUE',
+      'SET-COOKIE',
+      'NESTED-',
+      'CONFIGURED-PATH',
+    ]) {
+      expect(text).not.toContain(value)
+    }
+    const line = logs.lines().find((l) => l.msg === 'secrets')
+    expect(line).toMatchObject({ token: '[REDACTED]', kept: 'visible' })
+    expect(line?.user).toEqual({
+      password: '[REDACTED]',
+      creds: { token: '[REDACTED]', deep: { secret: '[REDACTED]' } },
+    })
+  })
+})
+
+describe('logger options', () => {
+  it('uses pino-pretty only on a terminal without an explicit stream', () => {
+    const pretty = loggerOptions({}, true).transport as { target: string }
+    expect(existsSync(pretty.target)).toBe(true)
+    expect(pretty.target).toMatch(/pino-pretty/)
+    expect(loggerOptions({}, false).transport).toBeUndefined()
+    expect(loggerOptions({ stream: logs.stream }, true).transport).toBeUndefined()
+  })
+})
