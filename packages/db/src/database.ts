@@ -1,0 +1,90 @@
+import postgres from 'postgres'
+
+/** The postgres.js client every service writes its queries against. */
+export type Sql = postgres.Sql
+
+/** The client inside `sql.begin(tx => …)`. */
+export type TransactionSql = postgres.TransactionSql
+
+/** Options for {@link connect}. */
+export interface ConnectOptions {
+  /** Pool size. Default 10 on a server; 1 on PGlite, which runs one query at a time anyway. */
+  max?: number
+  /** The connection's search_path; overrides a `search_path` parameter in the URL. */
+  searchPath?: string
+  /** Shown in pg_stat_activity on a server. */
+  applicationName?: string
+  /** Receives server notices (e.g. "relation already exists, skipping"). Default: dropped. */
+  onnotice?: (notice: postgres.Notice) => void
+}
+
+/** An open database: the same postgres.js API whichever engine is behind it. */
+export interface Database {
+  /**
+   * The postgres.js client. Types come back as postgres.js decodes them: NUMERIC and BIGINT
+   * arrive as strings (exact), services convert where they need numbers.
+   */
+  readonly sql: Sql
+  /** Which engine answered: a PostgreSQL server or the embedded PGlite. */
+  readonly kind: 'postgres' | 'pglite'
+  /** The URL with any password masked, safe to log. */
+  readonly description: string
+  /**
+   * Resolves when the database answers a trivial query; rejects on failure, or with the
+   * signal's reason as soon as `signal` aborts (the query is cancelled where the engine can).
+   */
+  ping(signal?: AbortSignal): Promise<void>
+  /**
+   * Ends the pool (waiting up to 5 s for running queries), then for PGlite stops its socket
+   * server and closes the engine, flushing it to disk. Later queries reject. Idempotent.
+   */
+  close(): Promise<void>
+}
+
+/** Builds a postgres.js pool with ferry's defaults. */
+export function createPool(
+  url: string,
+  defaults: { max: number; idleTimeout: number },
+  options: ConnectOptions,
+): Sql {
+  const connection: Record<string, string> = {}
+  if (options.searchPath !== undefined) connection.search_path = options.searchPath
+  if (options.applicationName !== undefined) connection.application_name = options.applicationName
+  return postgres(url, {
+    max: options.max ?? defaults.max,
+    idle_timeout: defaults.idleTimeout,
+    connect_timeout: 5,
+    connection,
+    onnotice: options.onnotice ?? (() => {}),
+  })
+}
+
+/** Runs `select 1`, giving up when `signal` aborts. */
+export async function ping(sql: Sql, signal?: AbortSignal): Promise<void> {
+  signal?.throwIfAborted()
+  const query = sql`select 1`
+  if (signal === undefined) {
+    await query
+    return
+  }
+  const { promise, reject } = Promise.withResolvers<never>()
+  const onAbort = () => {
+    query.cancel()
+    reject(signal.reason)
+  }
+  signal.addEventListener('abort', onAbort, { once: true })
+  try {
+    await Promise.race([query, promise])
+  } finally {
+    signal.removeEventListener('abort', onAbort)
+  }
+}
+
+/** Wraps `fn` so every call after the first returns the first call's promise. */
+export function once(fn: () => Promise<void>): () => Promise<void> {
+  let done: Promise<void> | undefined
+  return () => {
+    done ??= fn()
+    return done
+  }
+}
