@@ -1,0 +1,99 @@
+/**
+ * The one error type the cloud ports throw. Drivers translate SDK and filesystem errors into it at
+ * the port boundary, so no AWS error class leaks into a service.
+ */
+export const CloudErrorCode = {
+  NotFound: 'NotFound',
+  PreconditionFailed: 'PreconditionFailed',
+  InvalidArgument: 'InvalidArgument',
+  AccessDenied: 'AccessDenied',
+  Throttled: 'Throttled',
+  Unavailable: 'Unavailable',
+  Unknown: 'Unknown',
+} as const
+export type CloudErrorCode = (typeof CloudErrorCode)[keyof typeof CloudErrorCode]
+
+const TRANSIENT: ReadonlySet<CloudErrorCode> = new Set(['Throttled', 'Unavailable'])
+
+export class CloudError extends Error {
+  readonly code: CloudErrorCode
+  /** True when the same call may succeed later (throttling, 5xx, network). */
+  readonly transient: boolean
+
+  constructor(code: CloudErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'CloudError'
+    this.code = code
+    this.transient = TRANSIENT.has(code)
+  }
+}
+
+export function isCloudError(error: unknown, code?: CloudErrorCode): error is CloudError {
+  return error instanceof CloudError && (code === undefined || error.code === code)
+}
+
+interface SdkErrorShape {
+  name?: string
+  Code?: string
+  code?: string
+  $metadata?: { httpStatusCode?: number }
+  $retryable?: unknown
+}
+
+const NOT_FOUND = new Set([
+  'NoSuchKey',
+  'NotFound',
+  'NoSuchBucket',
+  'ParameterNotFound',
+  'NotFoundException',
+  'QueueDoesNotExist',
+  'AWS.SimpleQueueService.NonExistentQueue',
+])
+const PRECONDITION = new Set(['PreconditionFailed', 'ConditionalRequestConflict'])
+const THROTTLED = new Set([
+  'SlowDown',
+  'Throttling',
+  'ThrottlingException',
+  'ThrottledException',
+  'RequestThrottled',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+])
+const NETWORK = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'TimeoutError',
+  'RequestTimeout',
+])
+
+/**
+ * Maps an AWS SDK v3 (or Node network) error to a CloudError. `what` names the operation and its
+ * target for the message, e.g. `GetObject payloads/a.json`.
+ */
+export function fromSdkError(error: unknown, what: string): CloudError {
+  if (error instanceof CloudError) return error
+  const e = (error ?? {}) as SdkErrorShape
+  const name = e.name ?? e.Code ?? e.code ?? 'Error'
+  const status = e.$metadata?.httpStatusCode
+  const detail = error instanceof Error ? error.message : String(error)
+  const message = `${what}: ${name}${detail && detail !== name ? ` (${detail})` : ''}`
+  let code: CloudErrorCode = 'Unknown'
+  if (NOT_FOUND.has(name) || status === 404) code = 'NotFound'
+  else if (PRECONDITION.has(name) || status === 412 || status === 409) code = 'PreconditionFailed'
+  else if (THROTTLED.has(name) || status === 429 || status === 503) code = 'Throttled'
+  else if (name === 'AccessDenied' || status === 403) code = 'AccessDenied'
+  else if (
+    NETWORK.has(name) ||
+    NETWORK.has(e.code ?? '') ||
+    (status !== undefined && status >= 500)
+  )
+    code = 'Unavailable'
+  else if (status !== undefined && status >= 400) code = 'InvalidArgument'
+  else if (status === undefined && e.$metadata === undefined && error instanceof Error)
+    code = 'Unavailable'
+  return new CloudError(code, message, { cause: error })
+}

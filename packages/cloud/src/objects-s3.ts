@@ -1,0 +1,211 @@
+import type { Readable } from 'node:stream'
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  HeadBucketCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3'
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
+import { type AwsOptions, awsClientConfig } from './aws.ts'
+import { CloudError, fromSdkError, isCloudError } from './errors.ts'
+import type { ListPage, ObjectInfo, ObjectStore, PutOptions } from './objects.ts'
+
+/** `CopySource` is `bucket/key` with each key segment URL-encoded, as S3 requires. */
+function copySource(bucket: string, key: string): string {
+  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`
+}
+
+async function readAll(stream: Readable): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  for await (const chunk of stream) chunks.push(Buffer.from(chunk))
+  return Buffer.concat(chunks)
+}
+
+function rangeHeader(range: { start: number; end?: number } | undefined): string | undefined {
+  return range ? `bytes=${range.start}-${range.end ?? ''}` : undefined
+}
+
+function infoOf(key: string, out: Omit<GetObjectCommandOutput, 'Body'>): ObjectInfo {
+  return {
+    key,
+    size: out.ContentLength ?? 0,
+    etag: out.ETag ?? '',
+    lastModified: out.LastModified ?? new Date(0),
+    ...(out.ContentType ? { contentType: out.ContentType } : {}),
+    metadata: out.Metadata ?? {},
+  }
+}
+
+/** An S3 bucket. Every SDK error leaves through `fromSdkError`. */
+export function openS3Objects(bucket: string, options: { aws?: AwsOptions }): ObjectStore {
+  const client = new S3Client(awsClientConfig(options.aws))
+  const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn()
+    } catch (error) {
+      throw fromSdkError(error, `${what} ${bucket}`)
+    }
+  }
+
+  const head = (key: string) =>
+    call(`HeadObject ${key} in`, async () => {
+      try {
+        return infoOf(key, await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })))
+      } catch (error) {
+        if (isCloudError(fromSdkError(error, 'HeadObject'), 'NotFound')) return undefined
+        throw error
+      }
+    })
+
+  const put = (key: string, body: Buffer | string | Readable, opts: PutOptions = {}) =>
+    call(`PutObject ${key} in`, async () => {
+      // A stream of unknown length is buffered: PutObject needs a length. Large uploads belong
+      // to lib-storage (multipart), not to this port.
+      const payload =
+        typeof body === 'string' || Buffer.isBuffer(body) || opts.contentLength !== undefined
+          ? body
+          : await readAll(body)
+      const length =
+        typeof payload === 'string' || Buffer.isBuffer(payload)
+          ? Buffer.byteLength(payload)
+          : opts.contentLength
+      const out = await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: payload,
+          ContentType: opts.contentType,
+          Metadata: opts.metadata,
+          IfNoneMatch: opts.ifNoneMatch,
+          IfMatch: opts.ifMatch,
+          ChecksumAlgorithm: opts.checksum,
+          ContentLength: length,
+        }),
+      )
+      return { etag: out.ETag ?? '' }
+    })
+
+  return {
+    name: bucket,
+    put,
+    head,
+
+    get: (key, opts = {}) =>
+      call(`GetObject ${key} in`, async () => {
+        const out = await client.send(
+          new GetObjectCommand({ Bucket: bucket, Key: key, Range: rangeHeader(opts.range) }),
+        )
+        return {
+          ...infoOf(key, out),
+          body: out.Body as Readable,
+          ...(out.ContentRange ? { contentRange: out.ContentRange } : {}),
+        }
+      }),
+
+    getBuffer: (key) =>
+      call(`GetObject ${key} in`, async () => {
+        const out = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))
+        const bytes = (await out.Body?.transformToByteArray()) ?? new Uint8Array()
+        return { body: Buffer.from(bytes), info: infoOf(key, out) }
+      }),
+
+    list: (opts = {}) =>
+      call('ListObjectsV2', async (): Promise<ListPage> => {
+        const out = await client.send(
+          new ListObjectsV2Command({
+            Bucket: bucket,
+            Prefix: opts.prefix,
+            Delimiter: opts.delimiter,
+            MaxKeys: opts.limit ?? 1000,
+            ContinuationToken: opts.cursor,
+          }),
+        )
+        return {
+          objects: (out.Contents ?? []).map((o) => ({
+            key: o.Key ?? '',
+            size: o.Size ?? 0,
+            etag: o.ETag ?? '',
+            lastModified: o.LastModified ?? new Date(0),
+            metadata: {},
+          })),
+          prefixes: (out.CommonPrefixes ?? []).map((p) => p.Prefix ?? ''),
+          ...(out.IsTruncated && out.NextContinuationToken
+            ? { nextCursor: out.NextContinuationToken }
+            : {}),
+        }
+      }),
+
+    delete: (keys) =>
+      call('DeleteObjects', async () => {
+        if (keys.length === 0) return { deleted: [], errors: [] }
+        if (keys.length > 1000) {
+          throw new CloudError('InvalidArgument', `DeleteObjects ${bucket}: more than 1000 keys`)
+        }
+        const out = await client.send(
+          new DeleteObjectsCommand({
+            Bucket: bucket,
+            Delete: { Objects: keys.map((Key) => ({ Key })), Quiet: false },
+          }),
+        )
+        return {
+          deleted: (out.Deleted ?? []).map((d) => d.Key ?? ''),
+          errors: (out.Errors ?? []).map((e) => ({
+            key: e.Key ?? '',
+            message: `${e.Code ?? 'Error'}: ${e.Message ?? ''}`,
+          })),
+        }
+      }),
+
+    copy: (source, destination, opts = {}) =>
+      call(`CopyObject ${source} to ${destination} in`, async () => {
+        // S3 enforces `If-None-Match: *` on CopyObject atomically; moto ignores the header, so
+        // a HEAD checks first. Against moto a writer racing between HEAD and copy can still be
+        // overwritten; against S3 the header closes that window.
+        if (opts.ifNoneMatch && (await head(destination))) {
+          throw new CloudError('PreconditionFailed', `CopyObject: ${destination} exists`)
+        }
+        const out = await client.send(
+          new CopyObjectCommand({
+            Bucket: bucket,
+            Key: destination,
+            CopySource: copySource(bucket, source),
+            IfNoneMatch: opts.ifNoneMatch,
+          }),
+        )
+        return { etag: out.CopyObjectResult?.ETag ?? '' }
+      }),
+
+    presignGet: (key, expiresInSeconds) =>
+      call(`presign GetObject ${key} in`, () =>
+        getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+          expiresIn: expiresInSeconds,
+        }),
+      ),
+
+    presignPost: (key, opts) =>
+      call(`presign POST ${key} in`, () =>
+        createPresignedPost(client, {
+          Bucket: bucket,
+          Key: key,
+          Conditions: [
+            ['eq', '$key', key],
+            ['content-length-range', 0, opts.maxBytes],
+          ],
+          Expires: opts.expiresInSeconds,
+        }),
+      ),
+
+    ping: () =>
+      call('HeadBucket', async () => {
+        await client.send(new HeadBucketCommand({ Bucket: bucket }))
+      }),
+
+    close: async () => client.destroy(),
+  }
+}
