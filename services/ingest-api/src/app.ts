@@ -1,0 +1,51 @@
+import type { Queue, Secret } from '@ferry/cloud'
+import { createService, type ServiceApp } from '@ferry/kit'
+import type { Config } from './config.ts'
+import { createIngestor } from './ingest.ts'
+import { createPublisher, type Publisher } from './publisher.ts'
+import { ingestRoutes } from './routes/ingest.ts'
+
+export interface Deps {
+  config: Config
+  queue: Queue
+  secret: Secret
+  logger?: { stream?: NodeJS.WritableStream }
+}
+
+export interface IngestApp {
+  app: ServiceApp
+  publisher: Publisher
+}
+
+/**
+ * The ingest-api: POST /ingest and /ingest/batch onto the queue. Closing the app waits for
+ * in-flight requests, flushes pending batches, then closes the queue and the secret.
+ */
+export function buildApp(deps: Deps): IngestApp {
+  const { config, queue, secret } = deps
+  const app = createService({
+    name: 'ingest-api',
+    version: '0.1.0',
+    logLevel: config.LOG_LEVEL,
+    logger: deps.logger,
+    health: { paths: ['/health', '/healthz'], body: () => ({ status: 'ok' }) },
+    openapi: { description: 'Token-checked email ingest onto SQS' },
+  })
+  const publisher = createPublisher(queue, { lingerMs: config.BATCH_LINGER_MS })
+  const ingestor = createIngestor({ secret, publisher, payloadVersion: config.PAYLOAD_VERSION })
+
+  app.addReadinessCheck('token', async () => {
+    await secret.get()
+  })
+  app.addReadinessCheck('queue', () => queue.ping())
+  // Closers run last-registered-first: flush pending batches, then close the drivers.
+  app.addCloser('secret', () => secret.close())
+  app.addCloser('queue', () => queue.close())
+  app.addCloser('publisher', () => publisher.flush())
+  app.register(ingestRoutes, {
+    ingestor,
+    maxBodyBytes: config.MAX_BODY_BYTES,
+    maxBatchBodyBytes: config.MAX_BATCH_BODY_BYTES,
+  })
+  return { app, publisher }
+}

@@ -1,0 +1,98 @@
+import { CloudError, isCloudError, type Secret } from '@ferry/cloud'
+import {
+  badRequest,
+  forbidden,
+  type HttpProblem,
+  payloadTooLarge,
+  serviceUnavailable,
+  unauthorized,
+} from '@ferry/kit'
+import { type Envelope, uuidFromName, uuidv7 } from '@ferry/schemas'
+import type { Publisher } from './publisher.ts'
+import type { Accepted, EmailData } from './schemas.ts'
+import { parseUnixTimestamp } from './timestamp.ts'
+import { presentedToken, tokensMatch } from './token.ts'
+
+/** SQS refuses a message body over 256 KiB. */
+export const SQS_MAX_MESSAGE_BYTES = 262_144
+const IDEMPOTENCY_NAMESPACE = 'ferry-ingest'
+const RETRY_AFTER_SECONDS = 5
+
+export interface IngestOptions {
+  secret: Secret
+  publisher: Publisher
+  payloadVersion: string
+}
+
+export interface Ingestor {
+  /** 401 when no token is presented (no secret read), 403 when it is wrong, 503 when unreadable. */
+  authorize(authorization: string | undefined, bodyToken: string | null | undefined): Promise<void>
+  /**
+   * Publishes one payload and resolves only once the queue accepted it. `messageKey` (an
+   * idempotency key) makes the message id deterministic. Throws 400 for a bad timestamp, 413 for a
+   * message too large for the queue, 503 when the queue is unavailable.
+   */
+  accept(data: EmailData, messageKey?: string): Promise<Accepted>
+}
+
+function secretProblem(error: unknown): HttpProblem {
+  if (isCloudError(error, 'NotFound')) {
+    return serviceUnavailable('Token parameter not found', {
+      retryAfterSeconds: RETRY_AFTER_SECONDS,
+      cause: error,
+    })
+  }
+  return serviceUnavailable('Token store (SSM) unavailable', {
+    retryAfterSeconds: RETRY_AFTER_SECONDS,
+    cause: error,
+  })
+}
+
+export function createIngestor(options: IngestOptions): Ingestor {
+  const { secret, publisher, payloadVersion } = options
+  return {
+    async authorize(authorization, bodyToken) {
+      const token = presentedToken(authorization, bodyToken)
+      if (token === undefined) throw unauthorized('Token is required')
+      let expected: string
+      try {
+        expected = await secret.get()
+      } catch (error) {
+        throw secretProblem(error)
+      }
+      if (!tokensMatch(token, expected)) throw forbidden('Invalid token')
+    },
+
+    async accept(data, messageKey) {
+      const timestamp = parseUnixTimestamp(data.email_timestream)
+      if (timestamp === undefined) throw badRequest('email_timestream must be a unix timestamp')
+      const envelope: Envelope = {
+        message_id: messageKey ? uuidFromName(IDEMPOTENCY_NAMESPACE, messageKey) : uuidv7(),
+        received_at: new Date().toISOString(),
+        payload_version: payloadVersion,
+        data: { ...data, email_timestream: timestamp },
+      }
+      const body = JSON.stringify(envelope)
+      if (Buffer.byteLength(body) > SQS_MAX_MESSAGE_BYTES) {
+        throw payloadTooLarge(
+          `The message would exceed the queue's limit of ${SQS_MAX_MESSAGE_BYTES} bytes`,
+        )
+      }
+      try {
+        await publisher.publish(body)
+      } catch (error) {
+        const transient =
+          !(error instanceof CloudError) || error.transient || error.code === 'Unknown'
+        throw serviceUnavailable(
+          transient ? 'Queue (SQS) unavailable' : 'Queue (SQS) refused the message',
+          { retryAfterSeconds: RETRY_AFTER_SECONDS, cause: error },
+        )
+      }
+      return {
+        status: 'accepted',
+        message_id: envelope.message_id,
+        received_at: envelope.received_at,
+      }
+    },
+  }
+}

@@ -1,0 +1,13 @@
+import { openQueue, openSecret } from '@ferry/cloud'
+import { loadConfigOrExit, runService } from '@ferry/kit'
+import { buildApp } from './app.ts'
+import { Config } from './config.ts'
+
+const config = loadConfigOrExit(Config)
+const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
+const { app } = buildApp({
+  config,
+  queue: openQueue(config.SQS_QUEUE_URL, { aws }),
+  secret: openSecret(config.SSM_TOKEN_PARAM, { aws, ttlSeconds: config.TOKEN_CACHE_TTL_SECONDS }),
+})
+await runService(app, { port: config.PORT, host: config.HOST })

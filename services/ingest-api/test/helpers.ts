@@ -1,0 +1,121 @@
+import type { AwsOptions, Queue, ReceivedMessage, Secret } from '@ferry/cloud'
+import { openQueue, openSecret } from '@ferry/cloud'
+import {
+  awsTestOptions,
+  createTestParameter,
+  createTestQueue,
+  type TestParameter,
+  type TestQueue,
+} from '@ferry/cloud/testing'
+import { captureLogs } from '@ferry/kit/testing'
+import { Value } from '@sinclair/typebox/value'
+import { buildApp, type IngestApp } from '../src/app.ts'
+import { Config } from '../src/config.ts'
+
+export const TOKEN = 'test-token-0123456789'
+
+/** A valid payload; override fields per test. */
+export function email(overrides: Record<string, unknown> = {}) {
+  return {
+    email_subject: 'Quarterly report',
+    email_sender: 'alice@example.com',
+    email_content: 'Numbers attached.',
+    email_timestream: 1_700_000_000,
+    ...overrides,
+  }
+}
+
+export function requireAws(): AwsOptions {
+  const aws = awsTestOptions()
+  if (!aws) throw new Error('AWS_ENDPOINT_URL is not set')
+  return aws
+}
+
+/** Counts the service's reads of the secret, to prove when it does (not) consult SSM. */
+export function countingSecret(secret: Secret): Secret & { reads: () => number } {
+  let reads = 0
+  return {
+    name: secret.name,
+    get() {
+      reads++
+      return secret.get()
+    },
+    invalidate: () => secret.invalidate(),
+    close: () => secret.close(),
+    reads: () => reads,
+  }
+}
+
+export interface TestApp extends IngestApp {
+  queue: Queue
+  testQueue: TestQueue
+  param: TestParameter
+  logs: ReturnType<typeof captureLogs>
+  /** Receives everything currently on the queue (deleting it), parsed as JSON. */
+  drain(expected: number): Promise<unknown[]>
+  close(): Promise<void>
+}
+
+/** ingest-api on moto: a fresh SQS queue and SSM SecureString parameter per app. */
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  wrap: { queue?: (q: Queue) => Queue; secret?: (s: Secret) => Secret } = {},
+): Promise<TestApp> {
+  const aws = requireAws()
+  const testQueue = await createTestQueue(aws)
+  const param = await createTestParameter(aws, TOKEN)
+  const config = Value.Parse(Config, {
+    SQS_QUEUE_URL: testQueue.url,
+    SSM_TOKEN_PARAM: param.name,
+    LOG_LEVEL: 'info',
+    ...env,
+  })
+  const queue = openQueue(testQueue.url, { aws })
+  const reader = openQueue(testQueue.url, { aws })
+  const secret = openSecret(param.name, { aws, ttlSeconds: config.TOKEN_CACHE_TTL_SECONDS })
+  const logs = captureLogs()
+  const built = buildApp({
+    config,
+    queue: wrap.queue ? wrap.queue(queue) : queue,
+    secret: wrap.secret ? wrap.secret(secret) : secret,
+    logger: { stream: logs.stream },
+  })
+  await built.app.ready()
+  return {
+    ...built,
+    queue,
+    testQueue,
+    param,
+    logs,
+    async drain(expected) {
+      const bodies: unknown[] = []
+      const deadline = Date.now() + 10_000
+      while (bodies.length < expected && Date.now() < deadline) {
+        const got: ReceivedMessage[] = await reader.receive({ maxMessages: 10, waitSeconds: 1 })
+        for (const m of got) bodies.push(JSON.parse(m.body))
+        if (got.length > 0) await reader.delete(got.map((m) => m.receiptHandle))
+      }
+      return bodies
+    },
+    async close() {
+      await built.app.close()
+      await reader.close()
+      await testQueue.cleanup()
+      await param.cleanup()
+    },
+  }
+}
+
+export function post(
+  app: TestApp,
+  body: unknown,
+  headers: Record<string, string> = {},
+  url = '/ingest',
+) {
+  return app.app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/json', ...headers },
+    payload: typeof body === 'string' ? body : JSON.stringify(body),
+  })
+}
