@@ -49,7 +49,9 @@ const NOT_FOUND = new Set([
   'QueueDoesNotExist',
   'AWS.SimpleQueueService.NonExistentQueue',
 ])
-const PRECONDITION = new Set(['PreconditionFailed', 'ConditionalRequestConflict'])
+const PRECONDITION = new Set(['PreconditionFailed'])
+/** S3 answers 409 ConditionalRequestConflict while another conditional write to the key is in progress: retry. */
+const CONFLICT_IN_PROGRESS = 'ConditionalRequestConflict'
 const THROTTLED = new Set([
   'SlowDown',
   'Throttling',
@@ -82,7 +84,8 @@ export function fromSdkError(error: unknown, what: string): CloudError {
   const detail = error instanceof Error ? error.message : String(error)
   const message = `${what}: ${name}${detail && detail !== name ? ` (${detail})` : ''}`
   let code: CloudErrorCode = 'Unknown'
-  if (NOT_FOUND.has(name) || status === 404) code = 'NotFound'
+  if (name === CONFLICT_IN_PROGRESS) code = 'Unavailable'
+  else if (NOT_FOUND.has(name) || status === 404) code = 'NotFound'
   else if (PRECONDITION.has(name) || status === 412 || status === 409) code = 'PreconditionFailed'
   else if (THROTTLED.has(name) || status === 429 || status === 503) code = 'Throttled'
   else if (name === 'AccessDenied' || status === 403) code = 'AccessDenied'
