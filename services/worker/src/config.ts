@@ -1,0 +1,47 @@
+import { ConfigError, type ConfigIssue, loadConfig, ServerEnv } from '@ferry/kit'
+import { type Static, Type } from '@sinclair/typebox'
+import { DEFAULT_KEY_TEMPLATE, keyTemplateProblem } from './key.ts'
+
+export const Config = Type.Object({
+  ...ServerEnv,
+  SQS_QUEUE_URL: Type.String({ minLength: 1, description: 'SQS queue URL, or file://<dir>' }),
+  S3_BUCKET: Type.String({ minLength: 1, description: 'S3 bucket name, or file://<dir>' }),
+  AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  APP_ENV: Type.String({
+    minLength: 1,
+    maxLength: 64,
+    pattern: '^[A-Za-z0-9._-]+$',
+    default: 'local',
+  }),
+  S3_KEY_TEMPLATE: Type.String({ minLength: 1, maxLength: 512, default: DEFAULT_KEY_TEMPLATE }),
+  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 32 }),
+  POLL_WAIT_SECONDS: Type.Integer({ minimum: 0, maximum: 20, default: 20 }),
+  VISIBILITY_TIMEOUT: Type.Integer({ minimum: 1, maximum: 43_200, default: 60 }),
+  MAX_MESSAGES: Type.Integer({ minimum: 1, maximum: 10, default: 10 }),
+})
+export type Config = Static<typeof Config>
+
+function templateIssue(env: Record<string, string | undefined>): ConfigIssue | undefined {
+  const template = env.S3_KEY_TEMPLATE || DEFAULT_KEY_TEMPLATE
+  const problem = keyTemplateProblem(template)
+  return problem ? { name: 'S3_KEY_TEMPLATE', reason: problem } : undefined
+}
+
+/**
+ * loadConfig plus the check a schema cannot express: S3_KEY_TEMPLATE uses only known
+ * placeholders. Throws one ConfigError naming every bad variable.
+ */
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): Config {
+  const extra = templateIssue(env)
+  let config: Config
+  try {
+    config = loadConfig(Config, { env })
+  } catch (error) {
+    if (!(error instanceof ConfigError) || !extra) throw error
+    const others = error.issues.filter((i) => i.name !== extra.name)
+    throw new ConfigError([...others, extra])
+  }
+  if (extra) throw new ConfigError([extra])
+  return config
+}

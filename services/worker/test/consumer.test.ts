@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  backends,
+  buildTestWorker,
+  envelope,
+  eventually,
+  keyOf,
+  listKeys,
+  type TestWorker,
+  type TestWorkerOptions,
+} from './helpers.ts'
+
+describe.each(backends())('the worker on %s', (kind) => {
+  let worker: TestWorker | undefined
+  afterEach(async () => {
+    await worker?.close()
+    worker = undefined
+  })
+
+  async function started(options: TestWorkerOptions = {}) {
+    worker = await buildTestWorker(kind, options)
+    await worker.start()
+    return worker
+  }
+
+  const queueEmpty = async (w: TestWorker) => {
+    const depth = await w.queue.depth()
+    return depth.visible === 0 && depth.inFlight === 0
+  }
+
+  it('writes one message as one JSON object keyed by the envelope, then the queue is empty', async () => {
+    const w = await started()
+    const e = envelope()
+    await w.send(e)
+    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
+    expect(await listKeys(w.objects)).toEqual([keyOf(e)])
+    const { body, info } = await w.objects.getBuffer(keyOf(e))
+    expect(JSON.parse(body.toString())).toEqual(e)
+    expect(info.contentType).toBe('application/json')
+    expect(await eventually(() => queueEmpty(w))).toBe(true)
+  })
+
+  it('writes one object for a message delivered twice and deletes both deliveries', async () => {
+    const w = await started()
+    const e = envelope()
+    await w.send(e)
+    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
+    await w.send(e)
+    expect(await eventually(() => w.metrics.deleted.value() === 2)).toBe(true)
+    expect(await listKeys(w.objects)).toEqual([keyOf(e)])
+    expect(w.metrics.written.value()).toBe(1)
+    expect(w.metrics.duplicates.value()).toBe(1)
+    expect(await eventually(() => queueEmpty(w))).toBe(true)
+  })
+
+  it('writes one object when two copies of a message arrive together, and deletes both', async () => {
+    const w = await started()
+    const e = envelope()
+    await w.send(e, e)
+    expect(await eventually(() => w.metrics.deleted.value() === 2)).toBe(true)
+    expect(await listKeys(w.objects)).toEqual([keyOf(e)])
+    expect(await eventually(() => queueEmpty(w))).toBe(true)
+  })
+
+  it('keeps the first object when a redelivery carries other data', async () => {
+    const w = await started()
+    const first = envelope({ data: { n: 1 } })
+    await w.send(first)
+    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
+    await w.send({ ...first, data: { n: 2 } })
+    expect(await eventually(() => w.metrics.deleted.value() === 2)).toBe(true)
+    const { body } = await w.objects.getBuffer(keyOf(first))
+    expect(JSON.parse(body.toString()).data).toEqual({ n: 1 })
+  })
+
+  it('writes many messages, each exactly once, and empties the queue', async () => {
+    const w = await started()
+    const all = Array.from({ length: 45 }, () => envelope())
+    await w.send(...all)
+    expect(await eventually(() => w.metrics.deleted.value() === 45)).toBe(true)
+    expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
+    expect(await eventually(() => queueEmpty(w))).toBe(true)
+  })
+
+  it('keys by received_at, so a message received on another day keeps its date', async () => {
+    const w = await started({
+      env: { S3_KEY_TEMPLATE: 'p/{env}/{yyyy}-{mm}-{dd}T{hh}/{message_id}' },
+    })
+    const e = envelope({ received_at: '2019-12-31T23:59:59-01:00' })
+    await w.send(e)
+    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
+    expect(await listKeys(w.objects)).toEqual([`p/test/2020-01-01T00/${e.message_id}`])
+  })
+
+  it('backs off on an empty queue instead of polling it in a loop', async () => {
+    const w = await started({ env: { POLL_WAIT_SECONDS: '0', WORKER_CONCURRENCY: '8' } })
+    await new Promise((r) => setTimeout(r, 1500))
+    // Two receivers; without a backoff each would poll hundreds of times in 1.5 s.
+    expect(w.metrics.receiveRequests.value()).toBeLessThanOrEqual(16)
+    expect(w.metrics.receiveRequests.value()).toBeGreaterThanOrEqual(2)
+  })
+
+  it('answers /ready 200 when the queue and the bucket are reachable', async () => {
+    const w = await started()
+    const res = await w.app.inject('/ready')
+    expect(res.statusCode).toBe(200)
+    expect(res.json().checks).toMatchObject({ queue: 'ok', bucket: 'ok' })
+  })
+
+  it('counts what it did on /metrics in the Prometheus text format', async () => {
+    const w = await started()
+    await w.send(envelope(), 'not json')
+    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
+    expect(await eventually(() => w.metrics.invalid.value() >= 1)).toBe(true)
+    const res = await w.app.inject('/metrics')
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8')
+    expect(res.body).toContain('# TYPE ferry_worker_objects_written_total counter\n')
+    expect(res.body).toMatch(/^ferry_worker_objects_written_total 1$/m)
+    expect(res.body).toMatch(/^ferry_worker_messages_deleted_total 1$/m)
+    expect(res.body).toMatch(/^ferry_worker_messages_received_total [2-9]$/m)
+    expect(res.body).toMatch(/^ferry_worker_messages_in_flight 0$/m)
+    const age = /^ferry_worker_last_message_age_seconds (\S+)$/m.exec(res.body)?.[1]
+    expect(Number(age)).toBeGreaterThan(0)
+  })
+})

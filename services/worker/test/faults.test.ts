@@ -1,0 +1,188 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { CloudError, type ObjectStore, type Queue } from '@ferry/cloud'
+import { afterEach, describe, expect, it } from 'vitest'
+import {
+  backends,
+  buildTestWorker,
+  envelope,
+  eventually,
+  keyOf,
+  listKeys,
+  type TestWorker,
+  type TestWorkerOptions,
+} from './helpers.ts'
+
+/** A store whose first `failures` puts fail as S3 does while it is unavailable. */
+function failingPuts(failures: number) {
+  let left = failures
+  return (objects: ObjectStore): ObjectStore => ({
+    ...objects,
+    name: objects.name,
+    put: async (...args) => {
+      if (left-- > 0) throw new CloudError('Unavailable', 'PutObject: 503 ServiceUnavailable')
+      return objects.put(...args)
+    },
+  })
+}
+
+/** A store whose puts take `ms` longer. */
+function slowPuts(ms: number) {
+  return (objects: ObjectStore): ObjectStore => ({
+    ...objects,
+    name: objects.name,
+    put: async (...args) => {
+      await sleep(ms)
+      return objects.put(...args)
+    },
+  })
+}
+
+/** Records, for every receipt handle the worker deletes, whether its object existed then. */
+function watchDeletes(objectsOf: () => ObjectStore) {
+  const keys = new Map<string, string>()
+  const deletes: { key: string; existed: boolean }[] = []
+  const wrap = (queue: Queue): Queue => ({
+    ...queue,
+    url: queue.url,
+    receive: async (options) => {
+      const messages = await queue.receive(options)
+      for (const m of messages) keys.set(m.receiptHandle, keyOf(JSON.parse(m.body)))
+      return messages
+    },
+    delete: async (handles) => {
+      for (const handle of handles) {
+        const key = keys.get(handle) ?? ''
+        deletes.push({ key, existed: (await objectsOf().head(key)) !== undefined })
+      }
+      return queue.delete(handles)
+    },
+  })
+  return { wrap, deletes }
+}
+
+/** Counts changeVisibility calls by the seconds asked for. */
+function watchVisibility() {
+  const calls: number[] = []
+  const wrap = (queue: Queue): Queue => ({
+    ...queue,
+    url: queue.url,
+    changeVisibility: async (handle, seconds) => {
+      calls.push(seconds)
+      return queue.changeVisibility(handle, seconds)
+    },
+  })
+  return { wrap, calls }
+}
+
+describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
+  let worker: TestWorker | undefined
+  afterEach(async () => {
+    await worker?.close()
+    worker = undefined
+  })
+
+  async function started(options: TestWorkerOptions = {}) {
+    worker = await buildTestWorker(kind, options)
+    await worker.start()
+    return worker
+  }
+
+  it('leaves a message that is not an envelope undeleted until it moves to the dead-letter queue', async () => {
+    const w = await started({
+      maxReceiveCount: 2,
+      env: { VISIBILITY_TIMEOUT: '1' },
+    })
+    const poison = JSON.stringify({ message_id: 'secret-body-marker', data: {} })
+    await w.send(poison)
+    let dead: string[] = []
+    const moved = await eventually(async () => {
+      const got = await w.dlq.receive({ maxMessages: 1, waitSeconds: 0 })
+      dead = got.map((m) => m.body)
+      return got.length > 0
+    }, 15_000)
+    expect(moved).toBe(true)
+    expect(dead).toEqual([poison])
+    expect(await listKeys(w.objects)).toEqual([])
+    expect(w.metrics.deleted.value()).toBe(0)
+  }, 20_000)
+
+  it('logs a message that is not an envelope once per receive, with its id and never its body', async () => {
+    const w = await started({ env: { VISIBILITY_TIMEOUT: '1' } })
+    await w.send('{"not":"an envelope","marker":"secret-body-marker"}')
+    expect(await eventually(() => w.metrics.invalid.value() >= 2, 10_000)).toBe(true)
+    const lines = w.logs.lines().filter((l) => String(l.msg).startsWith('not a known envelope'))
+    expect(lines.length).toBe(w.metrics.invalid.value())
+    expect(lines[0]?.message_id).toEqual(expect.any(String))
+    expect(lines.map((l) => l.receive_count)).toEqual(lines.map((_, i) => i + 1))
+    expect(w.logs.text()).not.toContain('secret-body-marker')
+  }, 15_000)
+
+  it('deletes no message before its object exists while the store is failing, then writes each once', async () => {
+    const holder: { objects?: ObjectStore } = {}
+    const watch = watchDeletes(() => holder.objects as ObjectStore)
+    const w = await started({ wrapObjects: failingPuts(3), wrapQueue: watch.wrap })
+    holder.objects = w.objects
+    const all = [envelope(), envelope(), envelope()]
+    await w.send(...all)
+    expect(await eventually(() => w.metrics.deleted.value() === 3, 15_000)).toBe(true)
+    expect(w.metrics.failed.value()).toBe(3)
+    expect(watch.deletes.map((d) => d.key).sort()).toEqual(all.map(keyOf).sort())
+    expect(watch.deletes.every((d) => d.existed)).toBe(true)
+    expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
+  }, 20_000)
+
+  it('releases a message whose write failed after a short backoff instead of holding it', async () => {
+    const visibility = watchVisibility()
+    const w = await started({
+      wrapObjects: failingPuts(1),
+      wrapQueue: visibility.wrap,
+      env: { VISIBILITY_TIMEOUT: '30' },
+    })
+    await w.send(envelope())
+    expect(await eventually(() => w.metrics.deleted.value() === 1, 10_000)).toBe(true)
+    expect(visibility.calls).toEqual([1])
+    expect(w.metrics.released.value()).toBe(1)
+  }, 15_000)
+
+  it('extends the lease of a slow write so the message is not delivered twice', async () => {
+    const visibility = watchVisibility()
+    const w = await started({
+      wrapObjects: slowPuts(2600),
+      wrapQueue: visibility.wrap,
+      env: { VISIBILITY_TIMEOUT: '2' },
+    })
+    await w.send(envelope())
+    expect(await eventually(() => w.metrics.deleted.value() === 1, 10_000)).toBe(true)
+    expect(visibility.calls.length).toBeGreaterThanOrEqual(2)
+    expect(visibility.calls.every((s) => s === 2)).toBe(true)
+    expect(w.metrics.received.value()).toBe(1)
+    expect(w.metrics.duplicates.value()).toBe(0)
+  }, 15_000)
+
+  it('on close finishes the writes in flight and deletes their messages before it resolves', async () => {
+    const w = await started({ wrapObjects: slowPuts(500) })
+    const all = [envelope(), envelope(), envelope()]
+    await w.send(...all)
+    expect(await eventually(() => w.metrics.inFlight.value() === 3)).toBe(true)
+    await w.app.close()
+    expect(w.metrics.deleted.value()).toBe(3)
+    expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
+    expect(await w.queue.depth()).toEqual({ visible: 0, inFlight: 0 })
+  })
+
+  it('on close releases writes that outlast the drain timeout, so the message is visible again', async () => {
+    const visibility = watchVisibility()
+    const w = await started({
+      wrapObjects: slowPuts(3000),
+      wrapQueue: visibility.wrap,
+      drainTimeoutMs: 200,
+    })
+    await w.send(envelope())
+    expect(await eventually(() => w.metrics.inFlight.value() === 1)).toBe(true)
+    await w.app.close()
+    expect(visibility.calls).toEqual([0])
+    expect(w.metrics.deleted.value()).toBe(0)
+    const again = await w.queue.receive({ maxMessages: 1, waitSeconds: 1 })
+    expect(again.length).toBe(1)
+  })
+})
