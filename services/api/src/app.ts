@@ -1,0 +1,77 @@
+import type { ObjectStore, Queue, Topic } from '@ferry/cloud'
+import type { Database } from '@ferry/db'
+import { createService, type ServiceApp } from '@ferry/kit'
+import { BEARER_SCHEME, installAuth } from './auth.ts'
+import { authSetting, type Config, isConfigIssue } from './config.ts'
+import { eventsConsumer } from './consumer.ts'
+import { createDocuments } from './documents.ts'
+import { adminRoutes } from './routes/admin.ts'
+import { documentRoutes } from './routes/documents.ts'
+import { exportRoutes } from './routes/exports.ts'
+import { userRoutes } from './routes/users.ts'
+
+export interface Deps {
+  config: Config
+  db: Database
+  /** The documents bucket (S3_BUCKET_NAME). */
+  store: ObjectStore
+  topic: Topic
+  /** The events queue (SQS_QUEUE_URL), subscribed to the topic. */
+  queue: Queue
+  logger?: { stream?: NodeJS.WritableStream }
+}
+
+/**
+ * The api: users' records in PostgreSQL, their snapshots and admin documents in S3, exports and
+ * notifications over SQS/SNS, all behind bearer JWTs, plus the events consumer as a loop.
+ * Closing the app drains the consumer, then closes the queue, topic, store and database.
+ */
+export function buildApp(deps: Deps): ServiceApp {
+  const { config, db, store, topic, queue } = deps
+  const auth = authSetting(config)
+  if (isConfigIssue(auth)) throw new Error(`${auth.name}: ${auth.reason}`)
+  const app = createService({
+    name: 'api',
+    version: '0.1.0',
+    logLevel: config.LOG_LEVEL,
+    logger: deps.logger,
+    openapi: {
+      description: "Users' personal, financial and health records, their S3 snapshots and events",
+      tags: [
+        { name: 'users', description: 'Records in PostgreSQL; a caller acts on its own' },
+        { name: 'documents', description: 'Snapshots in the documents bucket' },
+        { name: 'events', description: 'Exports through the events queue' },
+        { name: 'admin', description: 'Raw bucket and topic access (role admin)' },
+      ],
+      securitySchemes: BEARER_SCHEME,
+    },
+  })
+  const documents = createDocuments(store)
+
+  app.addReadinessCheck('database', (signal) => db.ping(signal))
+  app.addReadinessCheck('documents', () => store.ping())
+  app.addReadinessCheck('topic', () => topic.ping())
+  app.addReadinessCheck('queue', () => queue.ping())
+  // Closers run last-registered-first: the queue and topic, then the store, the database last.
+  app.addCloser('database', () => db.close())
+  app.addCloser('documents', () => store.close())
+  app.addCloser('topic', () => topic.close())
+  app.addCloser('queue', () => queue.close())
+  app.addLoop(
+    'events',
+    eventsConsumer({
+      queue,
+      documents,
+      log: app.log.child({ component: 'events-consumer' }),
+    }),
+  )
+
+  app.register(async (api) => {
+    await installAuth(api, auth)
+    api.register(userRoutes, { sql: db.sql })
+    api.register(exportRoutes, { sql: db.sql, queue })
+    api.register(documentRoutes, { documents })
+    api.register(adminRoutes, { documents, topic })
+  })
+  return app
+}

@@ -1,0 +1,24 @@
+import { fileURLToPath } from 'node:url'
+import { openObjects, openQueue, openTopic } from '@ferry/cloud'
+import { connect, migrate } from '@ferry/db'
+import { ConfigError, loadConfigOrExit, runService } from '@ferry/kit'
+import { buildApp } from './app.ts'
+import { authSetting, Config, isConfigIssue } from './config.ts'
+
+const config = loadConfigOrExit(Config)
+const auth = authSetting(config)
+if (isConfigIssue(auth)) {
+  process.stderr.write(`${new ConfigError([auth]).message}\n`)
+  process.exit(1)
+}
+const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
+const db = await connect(config.DATABASE_URL, { applicationName: 'ferry-api' })
+await migrate(db.sql, fileURLToPath(new URL('../migrations', import.meta.url)))
+const app = buildApp({
+  config,
+  db,
+  store: openObjects(config.S3_BUCKET_NAME, { aws }),
+  topic: openTopic(config.SNS_TOPIC_ARN, { aws }),
+  queue: openQueue(config.SQS_QUEUE_URL, { aws }),
+})
+await runService(app, { port: config.PORT, host: config.HOST })
