@@ -1,35 +1,41 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
 import { join } from 'node:path'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
 
 export interface Running {
+  name: string
   url: string
   process: ChildProcess
   output(): string
+  /** SIGTERM (graceful) and the exit code. */
   stop(): Promise<number | null>
+  /** SIGKILL: a crash, nothing drains. */
+  kill(): Promise<void>
 }
 
 /**
- * Starts a service as a real process (`node src/main.ts`) and waits for its /health. Resolves with
- * its URL; stop() sends SIGTERM and resolves with the exit code.
+ * Starts a service as a real process (`node src/main.ts` in its directory) and waits until its
+ * /health answers.
  */
 export async function startService(
   name: string,
   env: Record<string, string>,
-  port: number,
+  port?: number,
 ): Promise<Running> {
+  const listen = port ?? (await freePort())
   const child = spawn(process.execPath, ['src/main.ts'], {
     cwd: join(ROOT, 'services', name),
-    env: { ...process.env, HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: String(listen), LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
   child.stdout?.on('data', (c) => (output += c))
   child.stderr?.on('data', (c) => (output += c))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-  const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 30_000
+  const url = `http://127.0.0.1:${listen}`
+  const deadline = Date.now() + 60_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${name} exited at start:\n${output}`)
     const ok = await fetch(`${url}/health`).then(
@@ -38,23 +44,27 @@ export async function startService(
     )
     if (ok) break
     if (Date.now() > deadline)
-      throw new Error(`${name} did not answer /health within 30 s:\n${output}`)
+      throw new Error(`${name} did not answer /health within 60 s:\n${output}`)
     await new Promise((r) => setTimeout(r, 100))
   }
   return {
+    name,
     url,
     process: child,
     output: () => output,
     async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM')
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
       return exited
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited
     },
   }
 }
 
 /** A free TCP port on 127.0.0.1. */
-export async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net')
+export function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address()
@@ -62,4 +72,17 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port))
     })
   })
+}
+
+/** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 200))
+  }
 }
