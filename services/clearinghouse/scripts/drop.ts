@@ -1,0 +1,31 @@
+// Puts a file into the watched bucket, as a producer would:
+//
+//   node services/clearinghouse/scripts/drop.ts <file.json> [key]
+//
+// The bucket is S3_BUCKET (with AWS_REGION / AWS_ENDPOINT_URL), else the local raw bucket that
+// `npm start` gives the clearinghouse (.data/buckets/raw). The local bucket keeps each object with
+// its metadata in its own layout, so copying a file into that directory is not enough.
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { basename, join, resolve } from 'node:path'
+import { openObjects } from '@ferry/cloud'
+import { LOCAL_PATHS } from '@ferry/kit'
+
+const [file, key] = process.argv.slice(2)
+if (!file) {
+  process.stderr.write('usage: node services/clearinghouse/scripts/drop.ts <file.json> [key]\n')
+  process.exit(2)
+}
+const dataDir = resolve(import.meta.dirname, '../../../.data')
+const bucket = process.env.S3_BUCKET ?? `file://${join(dataDir, LOCAL_PATHS.rawBucket)}`
+const store = openObjects(bucket, {
+  aws: { region: process.env.AWS_REGION, endpoint: process.env.AWS_ENDPOINT_URL },
+})
+const target = key ?? basename(file)
+const { size } = await stat(file)
+const { etag } = await store.put(target, createReadStream(file), {
+  contentType: 'application/json',
+  contentLength: size,
+})
+await store.close()
+process.stdout.write(`put ${target} (${size} bytes, etag ${etag}) into ${bucket}\n`)

@@ -1,0 +1,87 @@
+import type { ObjectStore, Queue } from '@ferry/cloud'
+import type { Database } from '@ferry/db'
+import { createService, type ServiceApp } from '@ferry/kit'
+import type { Config } from './config.ts'
+import { consumeEvents } from './events.ts'
+import { requireBearer } from './operator-auth.ts'
+import type { Watched } from './poll.ts'
+import { createProcessor, type Processor } from './processor.ts'
+import type { BatchLimits } from './records.ts'
+import { filesRoutes } from './routes/files.ts'
+import { statsRoutes } from './routes/stats.ts'
+
+export interface Deps {
+  config: Config
+  /** Migrated already; closed when the app closes. */
+  db: Database
+  store: ObjectStore
+  /** The S3_EVENTS_QUEUE_URL queue, when configured. */
+  events?: Queue
+  logger?: { stream?: NodeJS.WritableStream }
+  /** Insert batch sizes; tests make them small. */
+  batch?: BatchLimits
+}
+
+export interface ClearinghouseApp {
+  app: ServiceApp
+  processor: Processor
+}
+
+/**
+ * The clearinghouse: a loop that lists the bucket and loads its `.json` files into the database
+ * (plus one consuming S3 events when a queue is given), and the operator API. Closing the app
+ * stops claiming, rolls back and releases unfinished files, then closes the drivers.
+ */
+export function buildApp(deps: Deps): ClearinghouseApp {
+  const { config, db, store, events } = deps
+  const app = createService({
+    name: 'clearinghouse',
+    version: '0.1.0',
+    logLevel: config.LOG_LEVEL,
+    logger: deps.logger,
+    health: { body: () => ({ status: 'healthy', service: 'clearinghouse' }) },
+    openapi: {
+      description: 'Loads the records of the bucket’s .json files into PostgreSQL',
+      tags: [{ name: 'files', description: 'Operator API (internal; bearer token if configured)' }],
+      securitySchemes: { operatorToken: { type: 'http', scheme: 'bearer' } },
+    },
+  })
+  const watched: Watched = {
+    bucket: store.name,
+    bucketSetting: config.S3_BUCKET,
+    prefix: config.S3_PREFIX,
+  }
+  const processor = createProcessor(
+    { sql: db.sql, store, log: app.log.child({ component: 'processor' }) },
+    {
+      watched,
+      pollIntervalMs: config.POLL_INTERVAL * 1000,
+      concurrency: config.CONCURRENCY,
+      leaseSeconds: config.LEASE_SECONDS,
+      retry: {
+        maxAttempts: config.MAX_ATTEMPTS,
+        baseSeconds: config.RETRY_BASE_SECONDS,
+        maxSeconds: config.RETRY_MAX_SECONDS,
+      },
+      batch: deps.batch,
+    },
+  )
+
+  app.addReadinessCheck('database', (signal) => db.ping(signal))
+  app.addReadinessCheck('bucket', () => store.ping())
+  app.addCloser('database', () => db.close())
+  app.addCloser('bucket', () => store.close())
+  app.addLoop('processor', (signal) => processor.run(signal))
+  if (events) {
+    const log = app.log.child({ component: 'events' })
+    const eventDeps = { sql: db.sql, store, queue: events, log, onSeen: processor.wake }
+    app.addCloser('events', () => events.close())
+    app.addLoop('events', (signal) => consumeEvents(eventDeps, watched, signal))
+  }
+  app.register(async (operator) => {
+    if (config.OPERATOR_TOKEN) operator.addHook('onRequest', requireBearer(config.OPERATOR_TOKEN))
+    await operator.register(filesRoutes, { sql: db.sql, onRetry: processor.wake })
+    await operator.register(statsRoutes, { sql: db.sql })
+  })
+  return { app, processor }
+}

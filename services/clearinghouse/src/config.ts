@@ -1,0 +1,67 @@
+import { ConfigError, type LoadConfigOptions, loadConfig, ServerEnv } from '@ferry/kit'
+import { type Static, Type } from '@sinclair/typebox'
+
+const Seconds = (description: string, defaultValue: number) =>
+  Type.Number({ exclusiveMinimum: 0, default: defaultValue, description })
+
+export const Config = Type.Object({
+  ...ServerEnv,
+  S3_BUCKET: Type.String({ minLength: 1, description: 'Bucket to watch, or file://<dir>' }),
+  S3_PREFIX: Type.String({ default: '', description: 'Only keys under this prefix; default all' }),
+  POLL_INTERVAL: Seconds('Seconds between listings of the bucket (fractions allowed)', 30),
+  DATABASE_URL: Type.Optional(
+    Type.String({ minLength: 1, description: 'postgres://… or pglite://<dir>; else DB_* below' }),
+  ),
+  DB_HOST: Type.Optional(Type.String({ minLength: 1 })),
+  DB_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5432 }),
+  DB_NAME: Type.String({ minLength: 1, default: 'clearinghouse' }),
+  DB_USER: Type.Optional(Type.String({ minLength: 1 })),
+  DB_PASSWORD: Type.Optional(Type.String({ minLength: 1 })),
+  MAX_ATTEMPTS: Type.Integer({ minimum: 1, default: 5 }),
+  CONCURRENCY: Type.Integer({ minimum: 1, maximum: 64, default: 2, description: 'Files at once' }),
+  LEASE_SECONDS: Seconds(
+    'How long a claim lasts without renewal (a crash frees it after this)',
+    300,
+  ),
+  RETRY_BASE_SECONDS: Seconds('First retry delay after a failure; doubles per attempt', 30),
+  RETRY_MAX_SECONDS: Seconds('Longest retry delay', 3600),
+  S3_EVENTS_QUEUE_URL: Type.Optional(
+    Type.String({ minLength: 1, description: 'SQS queue of the bucket ObjectCreated events' }),
+  ),
+  OPERATOR_TOKEN: Type.Optional(
+    Type.String({ minLength: 1, description: 'Bearer token the operator API requires, if set' }),
+  ),
+  AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
+  AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+})
+export type Config = Static<typeof Config>
+
+/** The configuration with the database settings resolved into one URL. */
+export type Settings = Config & { databaseUrl: string }
+
+/**
+ * DATABASE_URL, or one composed from the old deployment's DB_HOST, DB_PORT, DB_NAME, DB_USER and
+ * DB_PASSWORD. Throws a ConfigError naming what is missing.
+ */
+export function databaseUrl(config: Config): string {
+  if (config.DATABASE_URL !== undefined) return config.DATABASE_URL
+  if (config.DB_HOST === undefined || config.DB_USER === undefined) {
+    const missing = config.DB_HOST === undefined ? 'DB_HOST' : 'DB_USER'
+    throw new ConfigError([
+      { name: 'DATABASE_URL', reason: `required (or DB_HOST and DB_USER; ${missing} is not set)` },
+    ])
+  }
+  const url = new URL('postgres://localhost')
+  url.hostname = config.DB_HOST
+  url.port = String(config.DB_PORT)
+  url.pathname = `/${encodeURIComponent(config.DB_NAME)}`
+  url.username = encodeURIComponent(config.DB_USER)
+  if (config.DB_PASSWORD !== undefined) url.password = encodeURIComponent(config.DB_PASSWORD)
+  return url.toString()
+}
+
+/** loadConfig plus the database URL; throws a ConfigError naming every bad variable. */
+export function loadSettings(options: LoadConfigOptions = {}): Settings {
+  const config = loadConfig(Config, options)
+  return { ...config, databaseUrl: databaseUrl(config) }
+}

@@ -1,0 +1,19 @@
+import { join } from 'node:path'
+import { LOCAL_PATHS, type LocalContext, type LocalService } from '@ferry/kit'
+
+/** `npm start` runs the clearinghouse here on the embedded default. */
+export const port = 3003
+
+export async function localEnv(context: LocalContext): Promise<LocalService> {
+  return {
+    env: {
+      S3_BUCKET: context.local(LOCAL_PATHS.rawBucket),
+      DATABASE_URL: `pglite://${join(context.dataDir, LOCAL_PATHS.databases, 'clearinghouse')}`,
+      POLL_INTERVAL: '5',
+    },
+    notes: [
+      'drop a file: node services/clearinghouse/scripts/drop.ts <file.json> [key]',
+      `then: curl -s localhost:${port}/files`,
+    ],
+  }
+}

@@ -1,0 +1,38 @@
+import { openObjects, openQueue } from '@ferry/cloud'
+import { connect, migrate } from '@ferry/db'
+import { ConfigError, runService } from '@ferry/kit'
+import { buildApp } from './app.ts'
+import { loadSettings, type Settings } from './config.ts'
+import { MIGRATIONS_DIR } from './migrations.ts'
+
+function settingsOrExit(): Settings {
+  try {
+    return loadSettings()
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error
+    process.stderr.write(`${error.message}\n`)
+    process.exit(1)
+  }
+}
+
+const config = settingsOrExit()
+const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
+// Each loading file holds a connection for its whole transaction; the rest serve the API.
+const db = await connect(config.databaseUrl, {
+  max: config.CONCURRENCY + 4,
+  applicationName: 'clearinghouse',
+})
+try {
+  await migrate(db.sql, MIGRATIONS_DIR)
+} catch (error) {
+  process.stderr.write(`clearinghouse: migrations failed on ${db.description}: ${error}\n`)
+  await db.close()
+  process.exit(1)
+}
+const { app } = buildApp({
+  config,
+  db,
+  store: openObjects(config.S3_BUCKET, { aws }),
+  events: config.S3_EVENTS_QUEUE_URL ? openQueue(config.S3_EVENTS_QUEUE_URL, { aws }) : undefined,
+})
+await runService(app, { port: config.PORT, host: config.HOST })

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto'
+import { type Claim, claimNext, failAbandoned, release } from './file-log.ts'
+import { syncListing, type Watched } from './poll.ts'
+import { type ProcessDeps, type ProcessOptions, processClaim } from './process-file.ts'
+
+export interface ProcessorOptions extends ProcessOptions {
+  watched: Watched
+  pollIntervalMs: number
+  concurrency: number
+}
+
+export interface Processor {
+  /**
+   * Until `signal` aborts: lists the bucket every poll interval and keeps up to `concurrency`
+   * files loading, claiming the next as soon as one ends. A failing database or bucket pauses
+   * the work (logged) and it resumes by itself on a later round; the loop itself never fails.
+   * On abort, stops claiming, releases unfinished files and resolves once they rolled back.
+   */
+  run(signal: AbortSignal): Promise<void>
+  /** Looks for due files now instead of at the next poll (a new object, a retry request). */
+  wake(): void
+}
+
+export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): Processor {
+  const { sql, log } = deps
+  const { watched } = options
+  const active = new Set<Promise<void>>()
+  const stranded: Claim[] = []
+  const waker = createWaker()
+
+  async function sync(): Promise<void> {
+    try {
+      await failAbandoned(sql, watched.bucket, options.retry.maxAttempts)
+      const { seen, pending } = await syncListing(sql, deps.store, watched)
+      if (pending > 0) log.info({ seen, pending }, 'listing found new or changed files')
+    } catch (error) {
+      log.warn({ err: error }, 'listing the bucket failed; retrying at the next poll')
+    }
+  }
+
+  async function releaseStranded(): Promise<void> {
+    while (stranded.length > 0) {
+      const claim = stranded[0] as Claim
+      await release(sql, claim)
+      stranded.shift()
+    }
+  }
+
+  async function fill(signal: AbortSignal): Promise<void> {
+    while (active.size < options.concurrency && !signal.aborted) {
+      const claim = await claimNext(sql, watched.bucket, randomUUID(), {
+        leaseSeconds: options.leaseSeconds,
+        maxAttempts: options.retry.maxAttempts,
+      })
+      if (!claim) return
+      const job = processClaim(deps, claim, options, signal)
+        .then((outcome) => {
+          if (outcome === 'stranded') stranded.push(claim)
+        })
+        .finally(() => {
+          active.delete(job)
+          waker.wake()
+        })
+      active.add(job)
+    }
+  }
+
+  async function round(signal: AbortSignal, pollDue: boolean): Promise<void> {
+    if (pollDue) await sync()
+    try {
+      await releaseStranded()
+      await fill(signal)
+    } catch (error) {
+      log.warn({ err: error }, 'database unavailable; processing paused')
+    }
+  }
+
+  return {
+    async run(signal) {
+      let nextPoll = 0
+      while (!signal.aborted) {
+        const pollDue = Date.now() >= nextPoll
+        if (pollDue) nextPoll = Date.now() + options.pollIntervalMs
+        await round(signal, pollDue)
+        await waker.sleep(nextPoll - Date.now(), signal)
+      }
+      await Promise.allSettled([...active])
+    },
+    wake: () => waker.wake(),
+  }
+}
+
+/** A sleep that `wake()` cuts short; a wake while awake makes the next sleep return at once. */
+function createWaker() {
+  let pending = false
+  let cut: (() => void) | undefined
+  return {
+    wake(): void {
+      if (cut) cut()
+      else pending = true
+    },
+    sleep(ms: number, signal: AbortSignal): Promise<void> {
+      if (pending || signal.aborted || ms <= 0) {
+        pending = false
+        return Promise.resolve()
+      }
+      return new Promise((resolve) => {
+        const done = () => {
+          clearTimeout(timer)
+          signal.removeEventListener('abort', done)
+          cut = undefined
+          resolve()
+        }
+        const timer = setTimeout(done, ms)
+        signal.addEventListener('abort', done, { once: true })
+        cut = done
+      })
+    },
+  }
+}

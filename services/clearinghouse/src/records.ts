@@ -1,0 +1,193 @@
+import { FileError } from './file-error.ts'
+import { Capture, JsonScanner } from './json-scan.ts'
+
+/** Which extraction rule gave a file its records. */
+export type RecordSource = 'array' | 'records' | 'data' | 'object'
+
+/** Receives records as the splitter finds them. */
+export interface RecordSink {
+  /** The next `count` records (objects), in file order, as the text of one JSON array. */
+  batch(json: string, count: number): void
+  /** Forget every record given so far: a `records` array came after a `data` array. */
+  reset(): void
+}
+
+export interface BatchLimits {
+  /** Records per batch, default 10,000. */
+  records?: number
+  /** Characters per batch, default 4 Mi, so huge records make small batches. */
+  chars?: number
+}
+
+export interface Extraction {
+  source: RecordSource
+  count: number
+}
+
+const SCALAR_TYPES: Record<number, string> = {
+  34: 'string',
+  116: 'boolean',
+  102: 'boolean',
+  110: 'null',
+}
+
+/**
+ * Splits a JSON document into batches of records while it streams, following the extraction
+ * rules: a top-level array gives its elements; an object gives its `records` array, else its
+ * `data` array, else itself. A batch is one contiguous slice of the source (records with the
+ * commas between them), so records keep their exact text and numbers their precision, and a
+ * batch costs a few string slices rather than one string per record.
+ *
+ * Memory: records of a `records`/`data` array stream whatever the order of the object's keys.
+ * A `data` array that comes first streams tentatively and is reset if a `records` array follows.
+ * Until one of the two arrays shows up, the top-level object itself is buffered, because it is
+ * the record if neither exists: a single-object file is held in memory whole (V8 caps a string
+ * at about 512 MiB). With duplicate keys the first array wins.
+ */
+export class RecordSplitter extends JsonScanner {
+  readonly #sink: RecordSink
+  readonly #maxRecords: number
+  readonly #maxChars: number
+  #top: string | undefined
+  #captureDepth = -1
+  #source: RecordSource = 'array'
+  #index = 0
+  #count = 0
+  #spanCount = 0
+  #memberKey: string | undefined
+  #streamMember = false
+  #recordsSeen = false
+  #dataSeen = false
+  #dataError: string | undefined
+  #objectText: string | undefined
+  readonly #span = new Capture()
+  readonly #object = new Capture()
+  readonly #memberName = new Capture()
+
+  constructor(key: string, sink: RecordSink, limits: BatchLimits = {}) {
+    super(key)
+    this.#sink = sink
+    this.#maxRecords = limits.records ?? 10_000
+    this.#maxChars = limits.chars ?? 4 * 1024 * 1024
+  }
+
+  /** After the last chunk: validates the end of the document and applies the extraction rules. */
+  end(): Extraction {
+    this.finish()
+    if (this.#top === 'array') {
+      if (this.#index === 0) throw new FileError(`Empty array in ${this.key}`)
+      return { source: 'array', count: this.#count }
+    }
+    if (this.#top !== 'object') {
+      const got = this.#top ?? 'nothing'
+      throw new FileError(
+        `Unexpected JSON structure in ${this.key}: expected object or array, got ${got}`,
+      )
+    }
+    if (!this.#recordsSeen && !this.#dataSeen) {
+      this.#sink.batch(`[${this.#objectText ?? '{}'}]`, 1)
+      return { source: 'object', count: 1 }
+    }
+    if (!this.#recordsSeen && this.#dataError) throw new FileError(this.#dataError)
+    if (this.#count === 0) throw new FileError(`No records extracted from ${this.key}`)
+    return { source: this.#source, count: this.#count }
+  }
+
+  protected valueStart(_s: string, i: number, c: number, depth: number): void {
+    if (depth === 0) this.#startTop(i, c)
+    else if (depth === this.#captureDepth) this.#startRecord(i, c)
+    else if (depth === 1 && this.#top === 'object' && c === 91) this.#startArrayMember()
+  }
+
+  protected valueEnd(s: string, end: number): void {
+    const depth = this.stack.length
+    if (depth === this.#captureDepth) {
+      if (this.#span.active) this.#recordEnd(s, end)
+    } else if (depth === 1 && this.#streamMember) {
+      this.#flush(s, end - 1)
+      this.#streamMember = false
+      this.#captureDepth = -1
+    } else if (depth === 0) {
+      if (this.#object.active) this.#objectText = this.#object.take(s, end)
+      else this.#flush(s, end - 1)
+    }
+  }
+
+  protected keyStart(i: number): void {
+    if (this.stack.length === 1 && this.#top === 'object') this.#memberName.begin(i)
+  }
+
+  protected keyEnd(s: string, end: number): void {
+    if (this.#memberName.active) this.#memberKey = JSON.parse(this.#memberName.take(s, end))
+  }
+
+  protected chunkEnd(s: string): void {
+    this.#span.carry(s)
+    this.#object.carry(s)
+    this.#memberName.carry(s)
+  }
+
+  #startTop(i: number, c: number): void {
+    if (c === 123) {
+      this.#top = 'object'
+      this.#object.begin(i)
+    } else if (c === 91) {
+      this.#top = 'array'
+      this.#captureDepth = 1
+    } else {
+      this.#top = SCALAR_TYPES[c] ?? 'number'
+    }
+  }
+
+  #startRecord(i: number, c: number): void {
+    const index = this.#index++
+    if (c === 123) {
+      if (this.#dataError === undefined && !this.#span.active) this.#span.begin(i)
+      return
+    }
+    const message = `Record ${index} in ${this.key} is not an object`
+    if (this.#source !== 'data') throw new FileError(message)
+    // A later `records` array would make this data array irrelevant: decide at the end.
+    this.#dataError ??= message
+    this.#span.stop()
+  }
+
+  #recordEnd(s: string, end: number): void {
+    this.#count++
+    this.#spanCount++
+    if (this.#spanCount >= this.#maxRecords || this.#span.length(end) >= this.#maxChars) {
+      this.#flush(s, end)
+    }
+  }
+
+  /** Hands the records captured so far, up to `end`, to the sink as one batch. */
+  #flush(s: string, end: number): void {
+    if (!this.#span.active) return
+    this.#sink.batch(`[${this.#span.take(s, end)}]`, this.#spanCount)
+    this.#spanCount = 0
+  }
+
+  #startArrayMember(): void {
+    if (this.#memberKey === 'records' && !this.#recordsSeen) {
+      this.#recordsSeen = true
+      if (this.#dataSeen) {
+        this.#sink.reset()
+        this.#dataError = undefined
+      }
+      this.#openStream('records')
+    } else if (this.#memberKey === 'data' && !this.#dataSeen && !this.#recordsSeen) {
+      this.#dataSeen = true
+      this.#openStream('data')
+    }
+  }
+
+  #openStream(source: RecordSource): void {
+    this.#source = source
+    this.#captureDepth = 2
+    this.#index = 0
+    this.#count = 0
+    this.#spanCount = 0
+    this.#streamMember = true
+    this.#object.stop()
+  }
+}

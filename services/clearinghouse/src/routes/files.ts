@@ -1,0 +1,61 @@
+import type { Sql } from '@ferry/db'
+import { problemResponses, type ServiceApp } from '@ferry/kit'
+import { getFile, listFiles, retryFile } from '../operator.ts'
+import { OPERATOR_SECURITY } from '../operator-auth.ts'
+import { FileEntry, FileList, FileListQuery, FileParams } from '../schemas.ts'
+
+export interface FilesRoutesOptions {
+  sql: Sql
+  /** Called after a retry, so the file is picked up without waiting for the next poll. */
+  onRetry: () => void
+}
+
+export async function filesRoutes(app: ServiceApp, options: FilesRoutesOptions): Promise<void> {
+  const { sql } = options
+
+  app.get(
+    '/files',
+    {
+      schema: {
+        tags: ['files'],
+        security: OPERATOR_SECURITY,
+        summary: 'Files seen in the bucket, newest first',
+        querystring: FileListQuery,
+        response: { 200: FileList, ...problemResponses(401, 422) },
+      },
+    },
+    (request) => listFiles(sql, request.query),
+  )
+
+  app.get(
+    '/files/:id',
+    {
+      schema: {
+        tags: ['files'],
+        security: OPERATOR_SECURITY,
+        summary: 'One file, with the number of records stored for it',
+        params: FileParams,
+        response: { 200: FileEntry, ...problemResponses(401, 404, 422) },
+      },
+    },
+    (request) => getFile(sql, request.params.id),
+  )
+
+  app.post(
+    '/files/:id/retry',
+    {
+      schema: {
+        tags: ['files'],
+        security: OPERATOR_SECURITY,
+        summary: 'Make a FAILED file pending again, attempts starting over',
+        params: FileParams,
+        response: { 200: FileEntry, ...problemResponses(401, 404, 409, 422) },
+      },
+    },
+    async (request) => {
+      const file = await retryFile(sql, request.params.id)
+      options.onRetry()
+      return file
+    },
+  )
+}

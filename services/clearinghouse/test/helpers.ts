@@ -1,0 +1,188 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { type ObjectStore, openObjects, type Queue } from '@ferry/cloud'
+import { awsTestOptions, createTestBucket } from '@ferry/cloud/testing'
+import { connect, type Database } from '@ferry/db'
+import { createTestDatabase, type TestDatabase } from '@ferry/db/testing'
+import { captureLogs } from '@ferry/kit/testing'
+import { Value } from '@sinclair/typebox/value'
+import { buildApp, type ClearinghouseApp } from '../src/app.ts'
+import { Config } from '../src/config.ts'
+import { MIGRATIONS_DIR } from '../src/migrations.ts'
+import type { BatchLimits } from '../src/records.ts'
+
+/** A bucket of one's own: moto over HTTP when AWS_ENDPOINT_URL is set, else a local directory. */
+export interface TestBucket {
+  /** S3_BUCKET for the service. */
+  setting: string
+  /** Environment a child process needs to reach it. */
+  env: Record<string, string>
+  store: ObjectStore
+  put(key: string, body: string | Buffer): Promise<string>
+  cleanup(): Promise<void>
+}
+
+export async function openTestBucket(): Promise<TestBucket> {
+  const aws = awsTestOptions()
+  let setting: string
+  let env: Record<string, string> = {}
+  let dispose: () => Promise<void>
+  if (aws) {
+    const bucket = await createTestBucket(aws, 'clearinghouse')
+    setting = bucket.name
+    env = {
+      AWS_ENDPOINT_URL: aws.endpoint ?? '',
+      AWS_REGION: aws.region ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'testing',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
+    }
+    dispose = () => bucket.cleanup()
+  } else {
+    const dir = await mkdtemp(join(tmpdir(), 'clearinghouse-bucket-'))
+    setting = `file://${dir}`
+    dispose = () => rm(dir, { recursive: true, force: true })
+  }
+  const store = openObjects(setting, { aws })
+  return {
+    setting,
+    env,
+    store,
+    put: async (key, body) => (await store.put(key, body)).etag,
+    async cleanup() {
+      await store.close()
+      await dispose()
+    },
+  }
+}
+
+export function migratedDatabase(backend?: 'postgres' | 'pglite'): Promise<TestDatabase> {
+  return createTestDatabase({ migrations: MIGRATIONS_DIR, backend })
+}
+
+export interface TestService extends ClearinghouseApp {
+  logs: ReturnType<typeof captureLogs>
+  /** The app's own connection (closed with the app). */
+  appDb: Database
+  close(): Promise<void>
+}
+
+export interface ServiceOptions {
+  db: TestDatabase
+  bucket: TestBucket
+  env?: Record<string, string>
+  batch?: BatchLimits
+  /** Connect here instead of db.url (e.g. through a proxy). */
+  databaseUrl?: string
+  /** The S3 events queue, when the test configures S3_EVENTS_QUEUE_URL. */
+  events?: Queue
+  /** Wraps the service's object store, to inject faults. */
+  wrapStore?: (store: ObjectStore) => ObjectStore
+}
+
+/** Settings for tests: fast polls and retries. */
+export function testConfig(bucket: TestBucket, db: TestDatabase, env: Record<string, string> = {}) {
+  return Value.Parse(Config, {
+    S3_BUCKET: bucket.setting,
+    DATABASE_URL: db.url,
+    POLL_INTERVAL: '0.1',
+    RETRY_BASE_SECONDS: '0.1',
+    RETRY_MAX_SECONDS: '1',
+    LEASE_SECONDS: '30',
+    AWS_ENDPOINT_URL: bucket.env.AWS_ENDPOINT_URL,
+    ...env,
+  })
+}
+
+/** The service on its own connection to `db`, polling `bucket`; ready (loops running). */
+export async function startService(options: ServiceOptions): Promise<TestService> {
+  const config = testConfig(options.bucket, options.db, options.env)
+  const appDb = await connect(options.databaseUrl ?? options.db.url, {
+    max: config.CONCURRENCY + 4,
+  })
+  const aws = awsTestOptions()
+  const logs = captureLogs()
+  const built = buildApp({
+    config,
+    db: appDb,
+    store: (options.wrapStore ?? ((s) => s))(openObjects(options.bucket.setting, { aws })),
+    events: options.events,
+    logger: { stream: logs.stream },
+    batch: options.batch,
+  })
+  await built.app.ready()
+  return { ...built, logs, appDb, close: () => built.app.close() }
+}
+
+export interface FileRow {
+  id: number
+  status: string
+  attempts: number
+  error_message: string | null
+  etag: string | null
+  file_hash: string | null
+  file_size: string | null
+  record_count: number | null
+  next_attempt_at: Date | null
+  processed_at: Date | null
+  metadata: Record<string, unknown>
+}
+
+export async function fileRow(db: Database, key: string): Promise<FileRow | undefined> {
+  const [row] = await db.sql<FileRow[]>`select * from file_processing_log where s3_key = ${key}`
+  return row
+}
+
+export async function recordsOf(db: Database, key: string) {
+  return db.sql<{ record_type: string; record_data: Record<string, unknown> }[]>`
+    select d.record_type, d.record_data from processed_data d
+    join file_processing_log l on l.id = d.file_log_id
+    where l.s3_key = ${key} order by d.id`
+}
+
+export async function countRecords(db: Database, key: string): Promise<number> {
+  const [row] = await db.sql<{ n: number }[]>`
+    select count(*)::int as n from processed_data d
+    join file_processing_log l on l.id = d.file_log_id where l.s3_key = ${key}`
+  return row?.n ?? 0
+}
+
+/** Polls `probe` until it returns a value `done` accepts; throws with the last value on timeout. */
+export async function waitFor<T>(
+  probe: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = await probe()
+    if (done(value)) return value
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms; last: ${JSON.stringify(value)}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** Waits until the service logged that it started loading `key`. */
+export function waitForLoading(service: TestService, key: string, timeoutMs = 20_000) {
+  return waitFor(
+    async () => service.logs.lines().some((l) => l.msg === 'loading file' && l.key === key),
+    (started) => started,
+    timeoutMs,
+  )
+}
+
+/** Waits until the file's row has `status` (and, if given, `attempts`). */
+export function waitForStatus(db: Database, key: string, status: string, timeoutMs = 10_000) {
+  return waitFor(
+    () => fileRow(db, key),
+    (row) => row?.status === status,
+    timeoutMs,
+  ) as Promise<FileRow>
+}
+
+/** `n` records like a producer writes them. */
+export function sampleRecords(n: number, type = 'order'): Record<string, unknown>[] {
+  return Array.from({ length: n }, (_, i) => ({ id: i, type, amount: i * 1.5, note: 'sample' }))
+}
