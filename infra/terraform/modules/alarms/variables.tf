@@ -1,0 +1,45 @@
+variable "name" {
+  description = "Environment prefix, e.g. ferry-dev."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "Encrypts the alarm topic (its key policy lets CloudWatch publish)."
+  type        = string
+}
+
+variable "emails" {
+  description = "Addresses subscribed to the alarm topic (each confirms by email)."
+  type        = list(string)
+  default     = []
+}
+
+variable "dead_letter_queues" {
+  description = "Dead-letter queue names; any visible message alarms."
+  type        = list(string)
+}
+
+variable "queues" {
+  description = "Work queue names whose oldest message age is watched."
+  type        = list(string)
+}
+
+variable "queue_age_seconds" {
+  type    = number
+  default = 900
+}
+
+variable "alb_arn_suffix" {
+  type = string
+}
+
+variable "target_groups" {
+  description = "Service to target group ARN suffix."
+  type        = map(string)
+}
+
+variable "alb_5xx_threshold" {
+  description = "5xx answers per 5 minutes that alarm."
+  type        = number
+  default     = 10
+}

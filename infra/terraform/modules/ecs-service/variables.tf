@@ -1,0 +1,133 @@
+variable "service" {
+  description = "Service name as in services/<name> (api, ingest-api, worker, clearinghouse)."
+  type        = string
+}
+
+variable "name_prefix" {
+  description = "Environment prefix, e.g. ferry-dev; resources are <prefix>-<service>."
+  type        = string
+}
+
+variable "cluster_arn" {
+  type = string
+}
+
+variable "cluster_name" {
+  type = string
+}
+
+variable "image" {
+  description = "Full image reference, <registry>/ferry/<service>:<tag>."
+  type        = string
+}
+
+variable "repository_arn" {
+  description = "ECR repository the execution role may pull from."
+  type        = string
+}
+
+variable "cpu" {
+  description = "Task CPU units (256 = 0.25 vCPU)."
+  type        = number
+  default     = 256
+}
+
+variable "memory" {
+  description = "Task memory in MiB."
+  type        = number
+  default     = 512
+}
+
+variable "container_port" {
+  type    = number
+  default = 8080
+}
+
+variable "health_path" {
+  description = "Liveness path the container health check fetches."
+  type        = string
+  default     = "/health"
+}
+
+variable "environment" {
+  description = "Plain environment variables; their names must match the service's src/config.ts (infra/tests checks)."
+  type        = map(string)
+}
+
+variable "secrets" {
+  description = "Environment variables read at start from Secrets Manager or SSM: name to ARN (and the JSON key for a JSON secret)."
+  type = map(object({
+    arn      = string
+    json_key = optional(string)
+  }))
+  default = {}
+}
+
+variable "task_policy_json" {
+  description = "IAM policy document of the task role: exactly what the service calls."
+  type        = string
+}
+
+variable "kms_key_arn" {
+  description = "Encrypts the log group; decrypts the secrets."
+  type        = string
+}
+
+variable "vpc_id" {
+  type = string
+}
+
+variable "vpc_cidr_block" {
+  type = string
+}
+
+variable "subnet_ids" {
+  description = "Private subnets the tasks run in."
+  type        = list(string)
+}
+
+variable "ingress_security_group_ids" {
+  description = "Security groups that may reach the container port."
+  type        = list(string)
+  default     = []
+}
+
+variable "target_group_arn" {
+  description = "Register the tasks in this load balancer target group; null = not behind the load balancer."
+  type        = string
+  default     = null
+}
+
+variable "database_access" {
+  description = "Allow egress to PostgreSQL inside the VPC."
+  type        = bool
+  default     = false
+}
+
+variable "autoscaling" {
+  description = "Task count bounds and the signal: cpu_target (percent) or queue_name with messages_per_task."
+  type = object({
+    min               = number
+    max               = number
+    cpu_target        = optional(number)
+    queue_name        = optional(string)
+    messages_per_task = optional(number, 100)
+  })
+  default = { min = 1, max = 2, cpu_target = 60 }
+
+  validation {
+    condition     = var.autoscaling.min >= 1 && var.autoscaling.max >= var.autoscaling.min
+    error_message = "autoscaling needs 1 <= min <= max."
+  }
+}
+
+variable "stop_timeout_seconds" {
+  description = "Seconds between SIGTERM and SIGKILL: room for the graceful drain."
+  type        = number
+  default     = 30
+}
+
+variable "log_retention_days" {
+  type    = number
+  default = 30
+}

@@ -1,0 +1,293 @@
+# The four services. Each task role is allowed exactly the calls its service makes (including
+# the read-only probes behind /ready: HeadBucket needs s3:ListBucket, a queue's ping is
+# GetQueueAttributes, the topic's is GetTopicAttributes); secrets reach the containers through
+# the execution role, never through the task role.
+
+locals {
+  kms         = module.data.kms_key_arn
+  buckets     = module.data.bucket_arns
+  queues      = module.data.queue_arns
+  token_param = module.data.parameter_arns["ingest-token"]
+  jwt_param   = module.data.parameter_arns["api/jwt-secret"]
+  private_ids = module.network.private_subnet_ids
+  # The worker writes under the first segment of its default S3_KEY_TEMPLATE
+  # (emails/{payload_version}/{env}/…); change both together.
+  worker_prefix = "emails/"
+}
+
+# ingest-api: reads its token, sends to the ingest queue.
+data "aws_iam_policy_document" "ingest_api" {
+  statement {
+    sid       = "ReadIngestToken"
+    actions   = ["ssm:GetParameter"]
+    resources = [local.token_param]
+  }
+  statement {
+    sid       = "DecryptIngestToken"
+    actions   = ["kms:Decrypt"]
+    resources = [local.kms]
+  }
+  statement {
+    sid       = "SendToIngestQueue"
+    actions   = ["sqs:SendMessage", "sqs:GetQueueAttributes"]
+    resources = [local.queues["ingest"]]
+  }
+}
+
+module "ingest_api" {
+  source                     = "../ecs-service"
+  service                    = "ingest-api"
+  name_prefix                = local.name
+  cluster_arn                = aws_ecs_cluster.this.arn
+  cluster_name               = aws_ecs_cluster.this.name
+  image                      = local.images["ingest-api"]
+  repository_arn             = data.aws_ecr_repository.service["ingest-api"].arn
+  cpu                        = var.sizes["ingest-api"].cpu
+  memory                     = var.sizes["ingest-api"].memory
+  kms_key_arn                = local.kms
+  vpc_id                     = module.network.vpc_id
+  vpc_cidr_block             = module.network.cidr_block
+  subnet_ids                 = local.private_ids
+  ingress_security_group_ids = [module.alb.security_group_id]
+  target_group_arn           = module.alb.target_group_arns["ingest-api"]
+  log_retention_days         = var.log_retention_days
+  task_policy_json           = data.aws_iam_policy_document.ingest_api.json
+  autoscaling = {
+    min        = var.sizes["ingest-api"].min
+    max        = var.sizes["ingest-api"].max
+    cpu_target = 60
+  }
+  environment = {
+    AWS_REGION      = local.region
+    LOG_LEVEL       = var.log_level
+    SQS_QUEUE_URL   = module.data.queue_urls["ingest"]
+    SSM_TOKEN_PARAM = module.data.parameter_names["ingest-token"]
+  }
+}
+
+# worker: consumes the ingest queue, writes payloads.
+data "aws_iam_policy_document" "worker" {
+  statement {
+    sid = "ConsumeIngestQueue"
+    actions = [
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ]
+    resources = [local.queues["ingest"]]
+  }
+  statement {
+    sid       = "WritePayloads"
+    actions   = ["s3:PutObject", "s3:GetObject"]
+    resources = ["${local.buckets["payloads"]}/${local.worker_prefix}*"]
+  }
+  statement {
+    sid       = "ProbePayloadsBucket"
+    actions   = ["s3:ListBucket"]
+    resources = [local.buckets["payloads"]]
+  }
+  statement {
+    sid       = "EncryptPayloads"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [local.kms]
+  }
+}
+
+module "worker" {
+  source             = "../ecs-service"
+  service            = "worker"
+  name_prefix        = local.name
+  cluster_arn        = aws_ecs_cluster.this.arn
+  cluster_name       = aws_ecs_cluster.this.name
+  image              = local.images["worker"]
+  repository_arn     = data.aws_ecr_repository.service["worker"].arn
+  cpu                = var.sizes["worker"].cpu
+  memory             = var.sizes["worker"].memory
+  kms_key_arn        = local.kms
+  vpc_id             = module.network.vpc_id
+  vpc_cidr_block     = module.network.cidr_block
+  subnet_ids         = local.private_ids
+  log_retention_days = var.log_retention_days
+  task_policy_json   = data.aws_iam_policy_document.worker.json
+  autoscaling = {
+    min               = var.sizes["worker"].min
+    max               = var.sizes["worker"].max
+    queue_name        = module.data.queue_names["ingest"]
+    messages_per_task = 500
+  }
+  environment = {
+    APP_ENV       = var.env
+    AWS_REGION    = local.region
+    LOG_LEVEL     = var.log_level
+    S3_BUCKET     = module.data.bucket_names["payloads"]
+    SQS_QUEUE_URL = module.data.queue_urls["ingest"]
+  }
+}
+
+# clearinghouse: lists and reads its bucket, loads into its own database.
+module "clearinghouse_db" {
+  source                    = "../database"
+  name                      = "${local.name}-clearinghouse"
+  database_name             = "clearinghouse"
+  vpc_id                    = module.network.vpc_id
+  subnet_ids                = local.private_ids
+  client_security_group_ids = [module.clearinghouse.security_group_id]
+  kms_key_arn               = local.kms
+  instance_class            = var.database.instance_class
+  multi_az                  = var.database.multi_az
+  performance_insights      = var.database.performance_insights
+  deletion_protection       = !var.disposable
+  skip_final_snapshot       = var.disposable
+}
+
+data "aws_iam_policy_document" "clearinghouse" {
+  statement {
+    sid       = "ListInbox"
+    actions   = ["s3:ListBucket"]
+    resources = [local.buckets["clearinghouse"]]
+  }
+  statement {
+    sid       = "ReadInbox"
+    actions   = ["s3:GetObject"]
+    resources = ["${local.buckets["clearinghouse"]}/*"]
+  }
+  statement {
+    sid       = "DecryptInbox"
+    actions   = ["kms:Decrypt"]
+    resources = [local.kms]
+  }
+}
+
+module "clearinghouse" {
+  source             = "../ecs-service"
+  service            = "clearinghouse"
+  name_prefix        = local.name
+  cluster_arn        = aws_ecs_cluster.this.arn
+  cluster_name       = aws_ecs_cluster.this.name
+  image              = local.images["clearinghouse"]
+  repository_arn     = data.aws_ecr_repository.service["clearinghouse"].arn
+  cpu                = var.sizes["clearinghouse"].cpu
+  memory             = var.sizes["clearinghouse"].memory
+  kms_key_arn        = local.kms
+  vpc_id             = module.network.vpc_id
+  vpc_cidr_block     = module.network.cidr_block
+  subnet_ids         = local.private_ids
+  database_access    = true
+  log_retention_days = var.log_retention_days
+  task_policy_json   = data.aws_iam_policy_document.clearinghouse.json
+  autoscaling = {
+    min        = var.sizes["clearinghouse"].min
+    max        = var.sizes["clearinghouse"].max
+    cpu_target = 70
+  }
+  environment = {
+    AWS_REGION = local.region
+    LOG_LEVEL  = var.log_level
+    S3_BUCKET  = module.data.bucket_names["clearinghouse"]
+    DB_HOST    = module.clearinghouse_db.address
+    DB_PORT    = tostring(module.clearinghouse_db.port)
+    DB_NAME    = module.clearinghouse_db.database_name
+    # Read by postgres.js (not by src/config.ts): RDS only accepts TLS connections.
+    PGSSL = "require"
+  }
+  secrets = {
+    DB_USER     = { arn = module.clearinghouse_db.secret_arn, json_key = "username" }
+    DB_PASSWORD = { arn = module.clearinghouse_db.secret_arn, json_key = "password" }
+  }
+}
+
+# api: its documents bucket, the events topic and queue, its own database. (The files bucket has
+# no user yet: no service reads a setting naming it, so no task role may touch it.)
+module "api_db" {
+  source                    = "../database"
+  name                      = "${local.name}-api"
+  database_name             = "api"
+  vpc_id                    = module.network.vpc_id
+  subnet_ids                = local.private_ids
+  client_security_group_ids = [module.api.security_group_id]
+  kms_key_arn               = local.kms
+  instance_class            = var.database.instance_class
+  multi_az                  = var.database.multi_az
+  performance_insights      = var.database.performance_insights
+  deletion_protection       = !var.disposable
+  skip_final_snapshot       = var.disposable
+}
+
+data "aws_iam_policy_document" "api" {
+  statement {
+    sid       = "ListDocuments"
+    actions   = ["s3:ListBucket"]
+    resources = [local.buckets["documents"]]
+  }
+  statement {
+    sid = "ReadWriteDocuments"
+    actions = [
+      "s3:GetObject",
+      "s3:PutObject",
+      "s3:DeleteObject",
+      "s3:AbortMultipartUpload",
+    ]
+    resources = ["${local.buckets["documents"]}/*"]
+  }
+  statement {
+    sid       = "EncryptDocumentsAndEvents"
+    actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
+    resources = [local.kms]
+  }
+  statement {
+    sid       = "PublishEvents"
+    actions   = ["sns:Publish", "sns:GetTopicAttributes"]
+    resources = [module.data.topic_arn]
+  }
+  statement {
+    sid = "UseEventsQueue"
+    actions = [
+      "sqs:SendMessage",
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ]
+    resources = [local.queues["events"]]
+  }
+}
+
+module "api" {
+  source                     = "../ecs-service"
+  service                    = "api"
+  name_prefix                = local.name
+  cluster_arn                = aws_ecs_cluster.this.arn
+  cluster_name               = aws_ecs_cluster.this.name
+  image                      = local.images["api"]
+  repository_arn             = data.aws_ecr_repository.service["api"].arn
+  cpu                        = var.sizes["api"].cpu
+  memory                     = var.sizes["api"].memory
+  kms_key_arn                = local.kms
+  vpc_id                     = module.network.vpc_id
+  vpc_cidr_block             = module.network.cidr_block
+  subnet_ids                 = local.private_ids
+  ingress_security_group_ids = [module.alb.security_group_id]
+  target_group_arn           = module.alb.target_group_arns["api"]
+  database_access            = true
+  log_retention_days         = var.log_retention_days
+  task_policy_json           = data.aws_iam_policy_document.api.json
+  autoscaling = {
+    min        = var.sizes["api"].min
+    max        = var.sizes["api"].max
+    cpu_target = 60
+  }
+  environment = {
+    AWS_REGION     = local.region
+    LOG_LEVEL      = var.log_level
+    DATABASE_URL   = "postgres://${module.api_db.username}@${module.api_db.address}:${module.api_db.port}/${module.api_db.database_name}?sslmode=require"
+    S3_BUCKET_NAME = module.data.bucket_names["documents"]
+    SNS_TOPIC_ARN  = module.data.topic_arn
+    SQS_QUEUE_URL  = module.data.queue_urls["events"]
+  }
+  secrets = {
+    JWT_SECRET = { arn = local.jwt_param }
+    # Read by postgres.js (not by src/config.ts) when DATABASE_URL carries no password.
+    PGPASSWORD = { arn = module.api_db.secret_arn, json_key = "password" }
+  }
+}

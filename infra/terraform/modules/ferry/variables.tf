@@ -1,0 +1,97 @@
+variable "env" {
+  description = "Environment name (dev, prod); resources are ferry-<env>-…, parameters /ferry/<env>/…"
+  type        = string
+}
+
+variable "image_tags" {
+  description = "Service to image tag, overriding the deployed tag CD recorded (e.g. to pin a rollback)."
+  type        = map(string)
+  default     = {}
+}
+
+variable "initial_image_tag" {
+  description = "Tag recorded for every service when the environment is first created (CD overwrites it)."
+  type        = string
+  default     = "bootstrap"
+}
+
+variable "sizes" {
+  description = "Per service: task CPU units and memory MiB, and the autoscaling bounds."
+  type = map(object({
+    cpu    = number
+    memory = number
+    min    = number
+    max    = number
+  }))
+  default = {
+    api           = { cpu = 256, memory = 512, min = 1, max = 2 }
+    ingest-api    = { cpu = 256, memory = 512, min = 1, max = 2 }
+    worker        = { cpu = 256, memory = 512, min = 1, max = 2 }
+    clearinghouse = { cpu = 256, memory = 512, min = 1, max = 1 }
+  }
+}
+
+variable "database" {
+  description = "Size of each service's PostgreSQL instance."
+  type = object({
+    instance_class       = string
+    multi_az             = bool
+    performance_insights = bool
+  })
+  default = { instance_class = "db.t4g.micro", multi_az = false, performance_insights = false }
+}
+
+variable "vpc_cidr_block" {
+  type    = string
+  default = "10.40.0.0/16"
+}
+
+variable "nat_gateways" {
+  description = "1 (one shared NAT) or 2 (one per zone)."
+  type        = number
+  default     = 1
+}
+
+variable "interface_endpoints" {
+  type    = bool
+  default = false
+}
+
+variable "domain_name" {
+  description = "HTTPS host name of the environment (null: plain HTTP on the load balancer's name)."
+  type        = string
+  default     = null
+}
+
+variable "zone_id" {
+  description = "Route 53 zone of domain_name and of the routing hosts."
+  type        = string
+  default     = null
+}
+
+variable "hosts" {
+  description = "Host-based routing: service (api, ingest-api) to host names that go to it."
+  type        = map(list(string))
+  default     = {}
+}
+
+variable "alarm_emails" {
+  type    = list(string)
+  default = []
+}
+
+variable "log_level" {
+  type    = string
+  default = "info"
+}
+
+variable "log_retention_days" {
+  type    = number
+  default = 30
+}
+
+variable "disposable" {
+  description = "A throw-away environment: buckets and databases may be destroyed with their data."
+  type        = bool
+  default     = false
+}
