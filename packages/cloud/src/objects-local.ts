@@ -15,6 +15,7 @@ import {
   withLock,
   writeTemp,
 } from './objects-local-file.ts'
+import { adoptInbox } from './objects-local-inbox.ts'
 import { checkKey, keyPath } from './objects-local-layout.ts'
 import { listPage, mapLimit } from './objects-local-list.ts'
 import { type LocalPresignOptions, presignLocalUrl } from './objects-local-presign.ts'
@@ -141,7 +142,7 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
       throw new CloudError('InvalidArgument', `expiresInSeconds ${seconds} must be positive`)
   }
 
-  return {
+  const store: ObjectStore = {
     name: root,
 
     put: (key, body, opts = {}) =>
@@ -189,7 +190,11 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
 
     head: (key) => guard(`head ${key}`, () => readInfoAt(pathOf(key), key)),
 
-    list: (opts = {}) => guard('list', () => listPage(objectsDir, opts)),
+    list: (opts = {}) =>
+      guard('list', async () => {
+        await adoptInbox(join(root, 'inbox'), store.put)
+        return listPage(objectsDir, opts)
+      }),
 
     delete: (keys) =>
       guard('delete', async () => {
@@ -258,4 +263,5 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
 
     close: async () => undefined,
   }
+  return store
 }

@@ -283,3 +283,30 @@ describe('local objects: presigned URLs', () => {
     })
   })
 })
+
+describe('local objects: the inbox drop folder', () => {
+  const past = new Date(Date.now() - 60_000)
+
+  it('adopts a file copied into inbox/ as the object of the same relative name at the next list', async () => {
+    const dropped = join(fixture.dir, 'inbox', 'drops', 'batch-1.json')
+    await mkdir(join(fixture.dir, 'inbox', 'drops'), { recursive: true })
+    await writeFile(dropped, '[{"type":"a"}]')
+    await utimes(dropped, past, past)
+    const page = await store.list({ prefix: 'drops/' })
+    expect(page.objects.map((o) => o.key)).toEqual(['drops/batch-1.json'])
+    const { body, info } = await store.getBuffer('drops/batch-1.json')
+    expect(body.toString()).toBe('[{"type":"a"}]')
+    expect(info.contentType).toBe('application/json')
+    expect(await readdir(join(fixture.dir, 'inbox', 'drops'))).toEqual([])
+  })
+
+  it('leaves a file that is still being written until it has settled', async () => {
+    await mkdir(join(fixture.dir, 'inbox'), { recursive: true })
+    await writeFile(join(fixture.dir, 'inbox', 'fresh.json'), '{}')
+    expect((await store.list({ prefix: 'fresh' })).objects).toEqual([])
+    await utimes(join(fixture.dir, 'inbox', 'fresh.json'), past, past)
+    expect((await store.list({ prefix: 'fresh' })).objects.map((o) => o.key)).toEqual([
+      'fresh.json',
+    ])
+  })
+})
