@@ -149,8 +149,16 @@ export function loadConfigOrExit<T extends TObject>(
   schema: T,
   options?: LoadConfigOptions,
 ): Static<T> {
+  return configOrExit(() => loadConfig(schema, options))
+}
+
+/**
+ * Runs a service's own config loader (one with checks a schema cannot state); a ConfigError is
+ * printed to stderr, naming every bad variable, and the process exits 1.
+ */
+export function configOrExit<T>(load: () => T): T {
   try {
-    return loadConfig(schema, options)
+    return load()
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error
     process.stderr.write(`${error.message}\n`)

@@ -1,6 +1,7 @@
 export {
   ConfigError,
   type ConfigIssue,
+  configOrExit,
   type LoadConfigOptions,
   loadConfig,
   loadConfigOrExit,

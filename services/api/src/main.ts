@@ -1,16 +1,15 @@
 import { fileURLToPath } from 'node:url'
 import { openObjects, openQueue, openTopic } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
-import { ConfigError, loadConfigOrExit, runService } from '@ferry/kit'
+import { ConfigError, configOrExit, loadConfigOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
 import { authSetting, Config, isConfigIssue } from './config.ts'
 
 const config = loadConfigOrExit(Config)
-const auth = authSetting(config)
-if (isConfigIssue(auth)) {
-  process.stderr.write(`${new ConfigError([auth]).message}\n`)
-  process.exit(1)
-}
+configOrExit(() => {
+  const auth = authSetting(config)
+  if (isConfigIssue(auth)) throw new ConfigError([auth])
+})
 const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
 const db = await connect(config.DATABASE_URL, { applicationName: 'ferry-api' })
 await migrate(db.sql, fileURLToPath(new URL('../migrations', import.meta.url)))

@@ -1,21 +1,11 @@
 import { openObjects, openQueue } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
-import { ConfigError, runService } from '@ferry/kit'
+import { configOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
 import { loadSettings, type Settings } from './config.ts'
 import { MIGRATIONS_DIR } from './migrations.ts'
 
-function settingsOrExit(): Settings {
-  try {
-    return loadSettings()
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error
-    process.stderr.write(`${error.message}\n`)
-    process.exit(1)
-  }
-}
-
-const config = settingsOrExit()
+const config: Settings = configOrExit(() => loadSettings())
 const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
 // Each loading file holds a connection for its whole transaction; the rest serve the API.
 const db = await connect(config.databaseUrl, {
