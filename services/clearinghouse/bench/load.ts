@@ -110,6 +110,11 @@ async function main(): Promise<void> {
     const bytes = await generate(dir, records)
     const r = await runChild(dir, url)
     const seconds = Number(r.seconds)
+    if (process.argv.includes('--json')) {
+      const rate = Math.round(Number(r.records) / seconds)
+      console.log(JSON.stringify({ 'records/s': rate, peak_rss_mb: Number(r.peakRssMb) }))
+      return
+    }
     console.table({
       engine: r.engine,
       records: r.records,
