@@ -11,7 +11,7 @@ export const BENCH_TOKEN = 'bench-token-0123456789'
 const peakRssMb = () => process.resourceUsage().maxRSS / 1024
 
 async function ingest() {
-  const queue = memoryQueue()
+  const queue = memoryQueue({ retain: false })
   const config = Value.Parse(Config, {
     SQS_QUEUE_URL: 'memory://queue',
     SSM_TOKEN_PARAM: 'memory',

@@ -24,7 +24,9 @@ export interface MemoryQueue extends Queue, Counted {
   seed(bodies: string[]): void
 }
 
-export function memoryQueue(): MemoryQueue {
+/** `retain: false` drops what is sent (only counts it), for a producer-only benchmark. */
+export function memoryQueue(options: { retain?: boolean } = {}): MemoryQueue {
+  const retain = options.retain ?? true
   const ready: { messageId: string; body: string; receives: number }[] = []
   const leased = new Map<string, { messageId: string; body: string; receives: number }>()
   const waiting: (() => void)[] = []
@@ -42,7 +44,7 @@ export function memoryQueue(): MemoryQueue {
       count(queue, 'SendMessageBatch')
       const successful = messages.map((m) => {
         const messageId = randomUUID()
-        ready.push({ messageId, body: m.body, receives: 0 })
+        if (retain) ready.push({ messageId, body: m.body, receives: 0 })
         return { id: m.id, messageId }
       })
       wake()
