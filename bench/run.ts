@@ -5,7 +5,10 @@ import { spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus, totalmem } from 'node:os'
 import { join } from 'node:path'
+import { connect } from '@ferry/db'
 import autocannon from 'autocannon'
+import { signHs256 } from '../services/api/src/tokens.ts'
+import { API_SECRET } from './src/api-server.ts'
 import { BENCH_TOKEN } from './src/servers.ts'
 
 interface Row {
@@ -164,6 +167,119 @@ async function clearinghouseRow(): Promise<Row | undefined> {
   }
 }
 
+async function startApi() {
+  const proc = child(join(here, 'src', 'api-server.ts'), [])
+  const [port, dbUrl] = await new Promise<[number, string]>((resolve, reject) => {
+    proc.stdout?.on('data', (chunk: Buffer) => {
+      const m = /LISTENING (\d+) (\S+)/.exec(chunk.toString())
+      if (m) resolve([Number(m[1]), m[2] ?? ''])
+    })
+    proc.on('exit', (code) => reject(new Error(`api server exited ${code}`)))
+  })
+  const url = `http://127.0.0.1:${port}`
+  return {
+    url,
+    dbUrl,
+    peakRss: async () =>
+      ((await (await fetch(`${url}/__bench`)).json()) as { peak_rss_mb: number }).peak_rss_mb,
+    stop: () => new Promise<void>((r) => proc.on('exit', () => r()) && proc.kill('SIGTERM')),
+  }
+}
+
+/** The same queries as the api makes, from a bare postgres.js pool at the same concurrency. */
+async function bareQueries(dbUrl: string, kind: 'get' | 'post', seconds: number) {
+  const db = await connect(dbUrl, { max: 10 })
+  const latencies: number[] = []
+  const deadline = performance.now() + seconds * 1000
+  let n = 0
+  await Promise.all(
+    Array.from({ length: 64 }, async () => {
+      while (performance.now() < deadline) {
+        const started = performance.now()
+        if (kind === 'get') {
+          await Promise.all(
+            ['users_personal', 'users_financial', 'users_health'].map(
+              (t) => db.sql`select * from ${db.sql(t)} where user_id = ${'bench-user'}`,
+            ),
+          )
+        } else {
+          const id = `ref-${process.pid}-${n++}`
+          await db.sql`insert into users_personal (user_id, name, email) values (${id}, 'Ref', 'r@example.com') returning *`
+        }
+        latencies.push(performance.now() - started)
+      }
+    }),
+  )
+  await db.close()
+  latencies.sort((a, b) => a - b)
+  const at = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? 0
+  return { rps: latencies.length / seconds, p50: at(50), p99: at(99) }
+}
+
+async function apiRows(): Promise<Row[]> {
+  if (!process.env.DATABASE_URL?.startsWith('postgres')) {
+    console.log('api: skipped (needs DATABASE_URL=postgres://…)')
+    return []
+  }
+  const seconds = short ? 3 : 15
+  const api = await startApi()
+  const user = signHs256({ sub: 'bench-user', roles: [] }, API_SECRET, 3600)
+  const admin = signHs256({ sub: 'bench-admin', roles: ['admin'] }, API_SECRET, 3600)
+  const rows: Row[] = []
+  let nextId = 0
+  for (const kind of ['get', 'post'] as const) {
+    const result = await autocannon({
+      url: kind === 'get' ? `${api.url}/users/bench-user` : `${api.url}/users/personal`,
+      method: kind === 'get' ? 'GET' : 'POST',
+      connections: 64,
+      duration: seconds,
+      headers: {
+        authorization: `Bearer ${kind === 'get' ? user : admin}`,
+        'content-type': 'application/json',
+      },
+      ...(kind === 'post'
+        ? {
+            requests: [
+              {
+                method: 'POST' as const,
+                // A new user id per request: every POST is a real insert, not a 409.
+                setupRequest: (req: autocannon.Request) => ({
+                  ...req,
+                  body: JSON.stringify({
+                    user_id: `bench-${nextId++}`,
+                    name: 'Bench',
+                    email: 'b@example.com',
+                  }),
+                }),
+              },
+            ],
+          }
+        : {}),
+    })
+    const reference = await bareQueries(api.dbUrl, kind, seconds)
+    const ok = result['2xx'] / Math.max(result.requests.total, 1)
+    const ratio = result.requests.average / reference.rps
+    rows.push({
+      name:
+        kind === 'get'
+          ? 'api GET /users/{id}, 64 connections'
+          : 'api POST /users/personal, 64 connections',
+      throughput: `${Math.round(result.requests.average)} req/s`,
+      reference: `${Math.round(reference.rps)} q/s bare postgres.js`,
+      ratio,
+      p50_ms: result.latency.p50,
+      p99_ms: result.latency.p99,
+      peak_rss_mb: await api.peakRss(),
+      aws_per_message: '—',
+      target: '≥ 50% of the bare queries',
+      met: ratio >= 0.5 && ok > 0.99,
+    })
+  }
+  await api.stop()
+  return rows
+}
+
 function table(rows: Row[]): string {
   const head =
     '| benchmark | throughput | reference | ratio | p50 ms | p99 ms | peak RSS MB | AWS req/msg | target | met |'
@@ -191,6 +307,7 @@ if (wanted('clearinghouse')) {
   const row = await clearinghouseRow()
   if (row) rows.push(row)
 }
+if (wanted('api')) rows.push(...(await apiRows()))
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`
 const md = `Measured ${new Date().toISOString().slice(0, 10)}${short ? ' (short mode)' : ''} on ${machine}; load generator on the same machine.\n\n${table(rows)}\n`
 console.log(`\n${md}`)
