@@ -29,7 +29,7 @@ describe('pnpm bench --short', () => {
     expect(names.some((n) => n?.includes('worker'))).toBe(true)
     if (process.env.DATABASE_URL?.startsWith('postgres')) {
       expect(names.some((n) => n?.includes('clearinghouse'))).toBe(true)
-      expect(names.filter((n) => n?.startsWith('api '))).toHaveLength(2)
+      expect(rows.filter((r) => r.startsWith('| api '))).toHaveLength(2)
     }
     for (const row of rows) {
       const throughput = Number(/\| (\d+) (req|msg|records)\/s/.exec(row)?.[1])
