@@ -6,6 +6,8 @@ export const CloudErrorCode = {
   NotFound: 'NotFound',
   PreconditionFailed: 'PreconditionFailed',
   InvalidArgument: 'InvalidArgument',
+  /** A body over the size the caller allowed. */
+  TooLarge: 'TooLarge',
   AccessDenied: 'AccessDenied',
   Throttled: 'Throttled',
   Unavailable: 'Unavailable',

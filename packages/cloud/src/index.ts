@@ -11,6 +11,8 @@ export type {
   ObjectStore,
   PresignPostResult,
   PutOptions,
+  UploadOptions,
+  UploadResult,
 } from './objects.ts'
 export { type LocalObjectsOptions, serveLocalPresigned } from './objects-local.ts'
 export { type CloudOptions, openObjects, openQueue, openSecret, openTopic } from './open.ts'

@@ -94,6 +94,7 @@ async function* chunks(body: Buffer | string | Readable): AsyncGenerator<Buffer>
   try {
     for await (const chunk of body) yield Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk)
   } catch (error) {
+    if (error instanceof CloudError) throw error
     throw new CloudError('InvalidArgument', 'reading the object body failed', { cause: error })
   }
 }

@@ -19,6 +19,7 @@ import { adoptInbox } from './objects-local-inbox.ts'
 import { checkKey, keyPath } from './objects-local-layout.ts'
 import { listPage, mapLimit } from './objects-local-list.ts'
 import { type LocalPresignOptions, presignLocalUrl } from './objects-local-presign.ts'
+import { meterBody } from './objects-upload.ts'
 
 export { serveLocalPresigned } from './objects-local-presign.ts'
 
@@ -151,6 +152,21 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
         const { path, etag } = await writeTemp(tmpDir, body, opts)
         await commit(path, key, opts)
         return { etag }
+      }),
+
+    upload: (key, body, opts = {}) =>
+      guard(`upload ${key}`, async () => {
+        const metered = meterBody(body, opts)
+        try {
+          checkKey(key)
+          const { contentType, metadata } = opts
+          const { path, etag } = await writeTemp(tmpDir, metered.stream, { contentType, metadata })
+          await commit(path, key, {})
+          return { etag, size: metered.size() }
+        } catch (error) {
+          metered.destroy()
+          throw metered.failure() ?? error
+        }
       }),
 
     get: (key, opts = {}) =>

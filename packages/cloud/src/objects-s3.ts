@@ -1,6 +1,5 @@
 import type { Readable } from 'node:stream'
 import {
-  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
@@ -10,16 +9,21 @@ import {
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3'
+import { Upload } from '@aws-sdk/lib-storage'
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { type AwsOptions, awsClientConfig } from './aws.ts'
 import { CloudError, fromSdkError, isCloudError } from './errors.ts'
-import type { ListPage, ObjectInfo, ObjectStore, PutOptions } from './objects.ts'
+import type { ListPage, ObjectInfo, ObjectStore, PutOptions, UploadOptions } from './objects.ts'
+import { copyObject } from './objects-s3-copy.ts'
+import { meterBody } from './objects-upload.ts'
 
-/** `CopySource` is `bucket/key` with each key segment URL-encoded, as S3 requires. */
-function copySource(bucket: string, key: string): string {
-  return `${bucket}/${key.split('/').map(encodeURIComponent).join('/')}`
-}
+/**
+ * An upload holds at most PART_BYTES × (PARTS_IN_FLIGHT + 1) of its body in memory: the parts
+ * being sent and the one being filled.
+ */
+const PART_BYTES = 8 * 1024 * 1024
+const PARTS_IN_FLIGHT = 2
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = []
@@ -91,10 +95,46 @@ export function openS3Objects(bucket: string, options: { aws?: AwsOptions }): Ob
       return { etag: out.ETag ?? '' }
     })
 
+  /**
+   * lib-storage settles `done()` only after every part in flight finished and, on failure, after
+   * it aborted the multipart upload; the size limit and the signal act through the body so that
+   * this holds for them too (its own abort would settle first and abort the upload later).
+   */
+  const upload = (key: string, body: Readable, opts: UploadOptions = {}) =>
+    call(`Upload ${key} to`, async () => {
+      const metered = meterBody(body, opts)
+      try {
+        const out = await new Upload({
+          client,
+          params: {
+            Bucket: bucket,
+            Key: key,
+            Body: metered.stream,
+            ContentType: opts.contentType,
+            Metadata: opts.metadata,
+          },
+          partSize: PART_BYTES,
+          queueSize: PARTS_IN_FLIGHT,
+          leavePartsOnError: false,
+        }).done()
+        return { etag: out.ETag ?? '', size: metered.size() }
+      } catch (error) {
+        metered.destroy()
+        throw metered.failure() ?? error
+      }
+    })
+
+  const headRaw = (key: string) =>
+    client.send(new HeadObjectCommand({ Bucket: bucket, Key: key })).catch((error: unknown) => {
+      if (isCloudError(fromSdkError(error, 'HeadObject'), 'NotFound')) return undefined
+      throw error
+    })
+
   return {
     name: bucket,
     put,
     head,
+    upload,
 
     get: (key, opts = {}) =>
       call(`GetObject ${key} in`, async () => {
@@ -167,18 +207,21 @@ export function openS3Objects(bucket: string, options: { aws?: AwsOptions }): Ob
         // S3 enforces `If-None-Match: *` on CopyObject atomically; moto ignores the header, so
         // a HEAD checks first. Against moto a writer racing between HEAD and copy can still be
         // overwritten; against S3 the header closes that window.
-        if (opts.ifNoneMatch && (await head(destination))) {
+        const [sourceHead, existing] = await Promise.all([
+          headRaw(source),
+          opts.ifNoneMatch ? headRaw(destination) : undefined,
+        ])
+        if (!sourceHead) throw new CloudError('NotFound', `CopyObject: ${source} does not exist`)
+        if (existing)
           throw new CloudError('PreconditionFailed', `CopyObject: ${destination} exists`)
-        }
-        const out = await client.send(
-          new CopyObjectCommand({
-            Bucket: bucket,
-            Key: destination,
-            CopySource: copySource(bucket, source),
-            IfNoneMatch: opts.ifNoneMatch,
-          }),
-        )
-        return { etag: out.CopyObjectResult?.ETag ?? '' }
+        const etag = await copyObject(client, {
+          bucket,
+          source,
+          destination,
+          head: sourceHead,
+          ifNoneMatch: opts.ifNoneMatch,
+        })
+        return { etag }
       }),
 
     presignGet: (key, expiresInSeconds) =>

@@ -24,6 +24,21 @@ export interface PutOptions {
   contentLength?: number
 }
 
+export interface UploadOptions {
+  contentType?: string
+  metadata?: Record<string, string>
+  /** A body longer than this fails with TooLarge. */
+  maxBytes?: number
+  /** Aborting fails the upload (InvalidArgument). */
+  signal?: AbortSignal
+}
+
+export interface UploadResult {
+  etag: string
+  /** The body's length in bytes. */
+  size: number
+}
+
 export interface GetOptions {
   /** Inclusive byte range, as in HTTP `Range: bytes=start-end` (end optional). */
   range?: { start: number; end?: number }
@@ -82,6 +97,16 @@ export interface ObjectStore {
     options?: PutOptions,
   ): Promise<{ etag: string }>
 
+  /**
+   * Streams `body` to `key` without ever holding it whole (S3: one PUT for a body of up to one
+   * part, else a multipart upload of bounded parts), replacing any object there once the last
+   * byte arrived. A body over `maxBytes` fails with TooLarge, an aborted `signal` or a failing
+   * body with InvalidArgument (the body's error as `cause`). A failed upload stores nothing:
+   * the object at `key` stays as it was and no partial upload is left behind. The body is
+   * consumed on success and destroyed on failure.
+   */
+  upload(key: string, body: Readable, options?: UploadOptions): Promise<UploadResult>
+
   /** Reads an object as a stream. NotFound if absent. A range reads only those bytes. */
   get(key: string, options?: GetOptions): Promise<GetResult>
 
@@ -97,7 +122,10 @@ export interface ObjectStore {
   /** Deletes up to 1000 keys in one call. Absent keys count as deleted (as in S3). */
   delete(keys: string[]): Promise<DeleteResult>
 
-  /** Copies `source` to `destination` server-side. NotFound if the source is absent. */
+  /**
+   * Copies `source` to `destination` server-side with its content type and metadata, of any
+   * size (S3: a multipart copy past 5 GB). NotFound if the source is absent.
+   */
   copy(
     source: string,
     destination: string,

@@ -2,7 +2,7 @@
  * The behaviour every ObjectStore driver shows. Each test works under its own key prefix, so the
  * tests share one store (one bucket or directory per test file).
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -76,6 +76,45 @@ export async function listAll(store: ObjectStore, options: Parameters<ObjectStor
     cursor = page.nextCursor
   } while (cursor)
   return pages
+}
+
+const MiB = 1024 * 1024
+
+/** `total` bytes in 64 KiB chunks made as they are read, each chunk filled with its index. */
+export function generated(total: number): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let at = 0, i = 0; at < total; at += 64 * 1024, i++) {
+        yield Buffer.alloc(Math.min(64 * 1024, total - at), i % 256)
+      }
+    })(),
+  )
+}
+
+/** The sha256 of what `generated(total)` yields. */
+export function generatedHash(total: number): string {
+  const hash = createHash('sha256')
+  for (let at = 0, i = 0; at < total; at += 64 * 1024, i++) {
+    hash.update(Buffer.alloc(Math.min(64 * 1024, total - at), i % 256))
+  }
+  return hash.digest('hex')
+}
+
+/** A body that yields `first`, then fails or waits forever, as a client that went away. */
+export function brokenBody(first: Buffer, ending: 'fail' | 'hang'): Readable {
+  return Readable.from(
+    (async function* () {
+      yield first
+      if (ending === 'fail') throw new Error('connection lost')
+      await new Promise(() => undefined)
+    })(),
+  )
+}
+
+async function sha256(body: Readable): Promise<string> {
+  const hash = createHash('sha256')
+  for await (const chunk of body) hash.update(chunk)
+  return hash.digest('hex')
 }
 
 function postForm(fields: Record<string, string>, file: string | Buffer): FormData {
@@ -196,6 +235,72 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
         await store.put('rt/over', 'one')
         await store.put('rt/over', 'two')
         expect((await store.getBuffer('rt/over')).body.toString()).toBe('two')
+      })
+    })
+
+    describe('streaming upload', () => {
+      it('streams a body to a key, giving its size and the etag head reports', async () => {
+        const parts = Readable.from([Buffer.from('stream'), Buffer.from('ed '), 'body'])
+        const result = await store.upload('up/small.txt', parts, {
+          contentType: 'text/plain',
+          metadata: { origin: 'contract' },
+        })
+        expect(result.size).toBe(13)
+        const object = await store.get('up/small.txt')
+        expect(await text(object.body)).toBe('streamed body')
+        expect(object).toMatchObject({
+          etag: result.etag,
+          size: 13,
+          contentType: 'text/plain',
+          metadata: { origin: 'contract' },
+        })
+      })
+
+      it('stores a body of several parts whole', { timeout: 60_000 }, async () => {
+        const total = 20 * MiB + 123
+        const result = await store.upload('up/large.bin', generated(total))
+        expect(result.size).toBe(total)
+        expect(await sha256((await store.get('up/large.bin')).body)).toBe(generatedHash(total))
+        expect(await store.head('up/large.bin')).toMatchObject({ size: total, etag: result.etag })
+      })
+
+      it('stores an empty body', async () => {
+        expect(await store.upload('up/empty', Readable.from([]))).toMatchObject({ size: 0 })
+        expect((await store.getBuffer('up/empty')).body.length).toBe(0)
+      })
+
+      it('accepts a body of exactly maxBytes', async () => {
+        const result = await store.upload('up/exact', generated(1000), { maxBytes: 1000 })
+        expect(result.size).toBe(1000)
+      })
+
+      it('refuses a body over maxBytes with TooLarge, keeping what the key held', {
+        timeout: 60_000,
+      }, async () => {
+        await store.put('up/limited', 'before')
+        const body = generated(20 * MiB)
+        await expect(
+          store.upload('up/limited', body, { maxBytes: 12 * MiB }),
+        ).rejects.toMatchObject({ code: 'TooLarge' })
+        expect(body.destroyed).toBe(true)
+        expect((await store.getBuffer('up/limited')).body.toString()).toBe('before')
+      })
+
+      it('stores nothing when the body fails midway', async () => {
+        const body = brokenBody(Buffer.alloc(1024, 1), 'fail')
+        await expect(store.upload('up/broken', body)).rejects.toMatchObject({
+          code: 'InvalidArgument',
+        })
+        expect(await store.head('up/broken')).toBeUndefined()
+      })
+
+      it('stops and stores nothing when the signal aborts', async () => {
+        const controller = new AbortController()
+        const body = brokenBody(Buffer.alloc(1024, 1), 'hang')
+        const uploading = store.upload('up/aborted', body, { signal: controller.signal })
+        setTimeout(() => controller.abort(), 50)
+        await expect(uploading).rejects.toMatchObject({ code: 'InvalidArgument' })
+        expect(await store.head('up/aborted')).toBeUndefined()
       })
     })
 

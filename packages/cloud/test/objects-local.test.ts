@@ -109,6 +109,15 @@ describe('local objects: keys and layout', () => {
     expect(await tmpFiles()).toEqual([])
   })
 
+  it('leaves no temporary file behind when an upload is over its limit', async () => {
+    const body = Readable.from([Buffer.alloc(600), Buffer.alloc(600)])
+    await expect(store.upload('limited', body, { maxBytes: 1000 })).rejects.toMatchObject({
+      code: 'TooLarge',
+    })
+    expect(await store.head('limited')).toBeUndefined()
+    expect(await tmpFiles()).toEqual([])
+  })
+
   it('refuses a cursor it did not make', async () => {
     await expect(store.list({ cursor: 'not-a-cursor' })).rejects.toMatchObject({
       code: 'InvalidArgument',
