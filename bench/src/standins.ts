@@ -1,47 +1,74 @@
-// Fast in-process stand-ins for SQS, S3 and SSM: the service is what a benchmark measures. Each
-// counts its calls, which are the AWS requests the real driver would have made.
+// Fast in-process stand-ins for SQS, S3 and SSM, so that a benchmark measures the service. They
+// implement the ports in memory; probes.ts counts the calls made to them.
 import { createHash, randomUUID } from 'node:crypto'
-import type {
-  ObjectInfo,
-  ObjectStore,
-  OutgoingMessage,
-  Queue,
-  ReceivedMessage,
-  Secret,
+import {
+  CloudError,
+  cacheSecret,
+  type ObjectInfo,
+  type ObjectStore,
+  type Queue,
+  type ReceivedMessage,
+  type Secret,
 } from '@ferry/cloud'
-import { CloudError } from '@ferry/cloud'
+import { type Calls, tally } from './probes.ts'
 
-export interface Counted {
-  calls: Record<string, number>
+interface Stored {
+  messageId: string
+  body: string
+  receives: number
 }
 
-function count(target: Counted, name: string) {
-  target.calls[name] = (target.calls[name] ?? 0) + 1
-}
-
-export interface MemoryQueue extends Queue, Counted {
-  /** Puts messages on the queue without counting them as requests. */
+export interface MemoryQueue extends Queue {
+  /** Puts messages on the queue (not a request of the service under test). */
   seed(bodies: string[]): void
 }
 
-/** `retain: false` drops what is sent (only counts it), for a producer-only benchmark. */
+/**
+ * A queue in memory with SQS's receive/delete/visibility semantics (no timeouts: a leased message
+ * comes back only when released). `retain: false` keeps nothing that is sent, for a producer-only
+ * benchmark whose RSS must be the service's, not the queue's.
+ */
 export function memoryQueue(options: { retain?: boolean } = {}): MemoryQueue {
   const retain = options.retain ?? true
-  const ready: { messageId: string; body: string; receives: number }[] = []
-  const leased = new Map<string, { messageId: string; body: string; receives: number }>()
-  const waiting: (() => void)[] = []
+  const ready: Stored[] = []
+  const leased = new Map<string, Stored>()
+  const waiting = new Set<() => void>()
   const wake = () => {
-    for (const w of waiting.splice(0)) w()
+    for (const w of waiting) w()
+    waiting.clear()
   }
-  const queue: MemoryQueue = {
+  const waitForMessages = (seconds: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        waiting.delete(done)
+        resolve()
+      }
+      const timer = setTimeout(done, seconds * 1000)
+      waiting.add(done)
+      signal?.addEventListener('abort', done, { once: true })
+    })
+  const lease = (m: Stored): ReceivedMessage => {
+    m.receives++
+    const receiptHandle = randomUUID()
+    leased.set(receiptHandle, m)
+    const { messageId, body, receives } = m
+    return {
+      messageId,
+      receiptHandle,
+      body,
+      attributes: {},
+      receiveCount: receives,
+      sentAt: new Date(),
+    }
+  }
+  return {
     url: 'memory://queue',
-    calls: {},
     seed(bodies) {
       for (const body of bodies) ready.push({ messageId: randomUUID(), body, receives: 0 })
       wake()
     },
-    async send(messages: OutgoingMessage[]) {
-      count(queue, 'SendMessageBatch')
+    async send(messages) {
       const successful = messages.map((m) => {
         const messageId = randomUUID()
         if (retain) ready.push({ messageId, body: m.body, receives: 0 })
@@ -51,41 +78,17 @@ export function memoryQueue(options: { retain?: boolean } = {}): MemoryQueue {
       return { successful, failed: [] }
     },
     async receive(options = {}) {
-      count(queue, 'ReceiveMessage')
-      const max = options.maxMessages ?? 10
-      if (ready.length === 0 && (options.waitSeconds ?? 0) > 0) {
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, (options.waitSeconds ?? 0) * 1000)
-          waiting.push(() => {
-            clearTimeout(timer)
-            resolve()
-          })
-          options.signal?.addEventListener('abort', () => resolve(), { once: true })
-        })
-      }
-      return ready.splice(0, max).map((m): ReceivedMessage => {
-        m.receives++
-        const receiptHandle = randomUUID()
-        leased.set(receiptHandle, m)
-        return {
-          messageId: m.messageId,
-          receiptHandle,
-          body: m.body,
-          attributes: {},
-          receiveCount: m.receives,
-          sentAt: new Date(),
-        }
-      })
+      const wait = options.waitSeconds ?? 20
+      if (ready.length === 0 && wait > 0) await waitForMessages(wait, options.signal)
+      return ready.splice(0, options.maxMessages ?? 10).map(lease)
     },
     async delete(handles) {
-      count(queue, 'DeleteMessageBatch')
       for (const h of handles) leased.delete(h)
       return { failed: [] }
     },
-    async changeVisibility(handle) {
-      count(queue, 'ChangeMessageVisibility')
+    async changeVisibility(handle, seconds) {
       const m = leased.get(handle)
-      if (m) {
+      if (m && seconds === 0) {
         leased.delete(handle)
         ready.push(m)
         wake()
@@ -99,46 +102,33 @@ export function memoryQueue(options: { retain?: boolean } = {}): MemoryQueue {
       wake()
     },
   }
-  return queue
 }
 
-/** An in-memory bucket; each PutObject takes `latencyMs`, as a round trip to S3 would. */
-export function memoryStore(latencyMs = 0): ObjectStore & Counted & { size(): number } {
-  const objects = new Map<string, { body: Buffer; info: ObjectInfo }>()
+/**
+ * A bucket in memory that supports what the worker does (conditional put, head) and keeps each
+ * object's metadata, not its body. Each put takes `latencyMs`, as a round trip to S3 would.
+ */
+export function memoryStore(latencyMs = 0): ObjectStore {
+  const objects = new Map<string, ObjectInfo>()
   const unsupported = () => Promise.reject(new CloudError('InvalidArgument', 'not in the stand-in'))
-  const store = {
+  return {
     name: 'memory',
-    calls: {} as Record<string, number>,
-    size: () => objects.size,
-    async put(
-      key: string,
-      body: unknown,
-      options: { ifNoneMatch?: '*'; contentType?: string } = {},
-    ) {
-      count(store, 'PutObject')
+    async put(key, body, options = {}) {
       if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs))
       if (options.ifNoneMatch === '*' && objects.has(key)) {
         throw new CloudError('PreconditionFailed', `${key} exists`)
       }
       const bytes = Buffer.isBuffer(body) ? body : Buffer.from(String(body))
       const etag = `"${createHash('md5').update(bytes).digest('hex')}"`
-      objects.set(key, {
-        body: bytes,
-        info: {
-          key,
-          size: bytes.length,
-          etag,
-          lastModified: new Date(),
-          contentType: options.contentType,
-          metadata: {},
-        },
-      })
+      const { contentType } = options
+      const lastModified = new Date()
+      objects.set(key, { key, size: bytes.length, etag, lastModified, contentType, metadata: {} })
       return { etag }
     },
-    async head(key: string) {
-      count(store, 'HeadObject')
-      return objects.get(key)?.info
+    async head(key) {
+      return objects.get(key)
     },
+    upload: unsupported,
     get: unsupported,
     getBuffer: unsupported,
     list: unsupported,
@@ -149,9 +139,16 @@ export function memoryStore(latencyMs = 0): ObjectStore & Counted & { size(): nu
     async ping() {},
     async close() {},
   }
-  return store as unknown as ObjectStore & Counted & { size(): number }
 }
 
-export function fixedSecret(value: string): Secret {
-  return { name: 'memory', get: async () => value, invalidate() {}, close: async () => {} }
+/** The token parameter, behind the same TTL cache as the SSM driver; counts GetParameter. */
+export function memorySecret(value: string, ttlSeconds: number, calls: Calls): Secret {
+  return cacheSecret(
+    'memory',
+    async () => {
+      tally(calls, 'GetParameter')
+      return value
+    },
+    { ttlSeconds },
+  )
 }

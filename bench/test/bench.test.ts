@@ -1,44 +1,83 @@
 import { spawn } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { RunResult } from '../src/report.ts'
 
 const here = join(import.meta.dirname, '..')
+const hasDatabase = process.env.DATABASE_URL?.startsWith('postgres') ?? false
+const hasEmulator = Boolean(process.env.AWS_ENDPOINT_URL)
 
-function runShort() {
-  return new Promise<{ code: number | null; stdout: string }>((resolve) => {
-    const child = spawn(process.execPath, [join(here, 'run.ts'), '--short'], { cwd: here })
-    let stdout = ''
-    child.stdout.on('data', (c) => (stdout += c))
-    child.stderr.on('data', (c) => (stdout += c))
-    child.on('close', (code) => resolve({ code, stdout }))
+function runShort(resultsDir: string) {
+  return new Promise<{ code: number | null; output: string }>((resolve) => {
+    const child = spawn(process.execPath, [join(here, 'run.ts'), '--short'], {
+      cwd: here,
+      env: { ...process.env, BENCH_RESULTS_DIR: resultsDir },
+    })
+    let output = ''
+    child.stdout.on('data', (c) => {
+      output += c
+    })
+    child.stderr.on('data', (c) => {
+      output += c
+    })
+    child.on('close', (code) => resolve({ code, output }))
   })
 }
 
 /** The short mode checks the benchmarks work, not how fast: every row is there with real numbers. */
 describe('pnpm bench --short', () => {
-  it('produces a row per benchmark with throughput, latency, RSS and AWS requests per message', async () => {
-    const { code, stdout } = await runShort()
-    expect(code, stdout).toBe(0)
-    const table = await readFile(join(here, 'results', 'latest.md'), 'utf8')
-    const rows = table
-      .split('\n')
-      .filter((l) => l.startsWith('| ') && !l.startsWith('| benchmark') && !l.startsWith('| ---'))
-    const names = rows.map((r) => r.split(' | ')[0])
-    expect(names.some((n) => n?.includes('ingest-api'))).toBe(true)
-    expect(names.some((n) => n?.includes('worker'))).toBe(true)
-    if (process.env.DATABASE_URL?.startsWith('postgres')) {
-      expect(names.some((n) => n?.includes('clearinghouse'))).toBe(true)
-      expect(rows.filter((r) => r.startsWith('| api '))).toHaveLength(2)
+  let dir: string
+  let run: { code: number | null; output: string }
+  let result: RunResult
+  let table: string
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'ferry-bench-test-'))
+    run = await runShort(dir)
+    const json = (await readdir(dir)).find((f) => f.endsWith('.json'))
+    result = JSON.parse(await readFile(join(dir, json ?? 'missing.json'), 'utf8'))
+    table = await readFile(join(dir, 'latest.md'), 'utf8')
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const names = () => result.rows.map((r) => r.name)
+
+  it('exits 0 and writes the JSON result and the markdown table', () => {
+    expect(run.code, run.output).toBe(0)
+    expect(result.short).toBe(true)
+    const lines = table.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| bench'))
+    expect(lines.filter((l) => !l.startsWith('| ---'))).toHaveLength(result.rows.length)
+  })
+
+  it('has the ingest-api and worker rows, and the emulator worker row when AWS_ENDPOINT_URL is set', () => {
+    expect(names().filter((n) => n.startsWith('ingest-api'))).toHaveLength(1)
+    expect(names().filter((n) => n.startsWith('worker'))).toHaveLength(hasEmulator ? 2 : 1)
+  })
+
+  it.runIf(hasDatabase)('has the clearinghouse row and both api rows on PostgreSQL', () => {
+    expect(names().filter((n) => n.startsWith('clearinghouse'))).toHaveLength(1)
+    expect(names().filter((n) => n.startsWith('api '))).toHaveLength(2)
+  })
+
+  it('gives every row a throughput, a peak RSS and a reference or the reason it has none', () => {
+    for (const row of result.rows) {
+      expect(row.measured.throughput, row.name).toBeGreaterThan(0)
+      expect(row.measured.peak_rss_mb, row.name).toBeGreaterThan(10)
+      if (row.reference) expect(row.reference.throughput, row.name).toBeGreaterThan(0)
+      else expect(result.skipped.join('\n'), row.name).toMatch(/reference/)
     }
-    for (const row of rows) {
-      const throughput = Number(/\| (\d+) (req|msg|records)\/s/.exec(row)?.[1])
-      expect(throughput, row).toBeGreaterThan(0)
-      const rss = Number(row.split(' | ')[6])
-      expect(rss, row).toBeGreaterThan(10)
+  })
+
+  it('counts SQS requests per message on the ingest-api and worker rows, and S3 on the worker', () => {
+    for (const row of result.rows.filter((r) => /^(ingest-api|worker)/.test(r.name))) {
+      expect(row.aws_per_message?.SQS, row.name).toBeGreaterThan(0)
+      expect(row.aws_per_message?.SQS, row.name).toBeLessThanOrEqual(1)
+      if (row.name.startsWith('worker'))
+        expect(row.aws_per_message?.S3, row.name).toBeGreaterThan(0)
     }
-    const sqs = rows.flatMap((r) => [...r.matchAll(/(\d+\.\d+) SQS/g)].map((m) => Number(m[1])))
-    expect(sqs.length).toBeGreaterThanOrEqual(2)
-    for (const perMessage of sqs) expect(perMessage).toBeLessThanOrEqual(1)
   })
 })

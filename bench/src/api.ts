@@ -1,0 +1,90 @@
+// The api's GET /users/{id} and POST /users/personal at 64 connections against the PostgreSQL
+// server, beside the same queries from a bare postgres.js loop at the same concurrency.
+import { join } from 'node:path'
+import type autocannon from 'autocannon'
+import { signHs256 } from '../../services/api/src/tokens.ts'
+import { runJson, SERVERS, type ServerChild, startServer } from './children.ts'
+import { hammer } from './http-load.ts'
+import type { BenchOptions, BenchOutcome } from './options.ts'
+import { API_SECRET, BENCH_USER } from './payload.ts'
+import type { Figures, Row } from './report.ts'
+
+const CONNECTIONS = 64
+
+type Api = ServerChild<{ port: number; databaseUrl: string }, { peak_rss_mb: number }>
+
+/** A new user id per request, so that every POST is an insert and not a 409. */
+function postRequests(): autocannon.Request[] {
+  let next = 0
+  return [
+    {
+      method: 'POST',
+      setupRequest: (request) => ({
+        ...request,
+        body: JSON.stringify({
+          user_id: `bench-${next++}`,
+          name: 'Bench',
+          email: 'bench@example.com',
+        }),
+      }),
+    },
+  ]
+}
+
+async function measure(api: Api, kind: 'get' | 'post', seconds: number, warmup: number) {
+  const token = signHs256(
+    kind === 'get' ? { sub: BENCH_USER } : { sub: 'bench-admin', roles: ['admin'] },
+    API_SECRET,
+    3600,
+  )
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+  const requests = postRequests()
+  const run = (duration: number) =>
+    kind === 'get'
+      ? hammer(`${api.url}/users/${BENCH_USER}`, CONNECTIONS, duration, { headers })
+      : hammer(`${api.url}/users/personal`, CONNECTIONS, duration, {
+          method: 'POST',
+          headers,
+          requests,
+        })
+  if (warmup > 0) await run(warmup)
+  const load = await run(seconds)
+  const { peak_rss_mb } = await api.stats()
+  const reference = await runJson<Figures>(join(SERVERS, 'queries.ts'), [
+    kind,
+    api.hello.databaseUrl,
+    String(seconds),
+    String(CONNECTIONS),
+  ])
+  const ratio = load.rps / reference.throughput
+  const row: Row = {
+    name: `api ${kind === 'get' ? 'GET /users/{id}' : 'POST /users/personal'}, ${CONNECTIONS} connections`,
+    unit: 'req/s',
+    measured: { throughput: load.rps, p50_ms: load.p50_ms, p99_ms: load.p99_ms, peak_rss_mb },
+    reference: { label: 'bare postgres.js loop', ...reference },
+    ratio,
+    aws_per_message: null,
+    target: '≥ 50% of the bare queries',
+    met: ratio >= 0.5 && load.failures === 0,
+    note:
+      `${seconds} s each${warmup > 0 ? ` after a ${warmup} s warm-up` : ''}; ${kind === 'get' ? 'three selects (one per record kind)' : 'one insert'} per request` +
+      (load.failures > 0 ? `; ${load.failures} of ${load.total} requests failed` : ''),
+  }
+  return row
+}
+
+export async function apiBench(options: BenchOptions): Promise<BenchOutcome> {
+  if (!process.env.DATABASE_URL?.startsWith('postgres')) {
+    return { rows: [], skipped: ['api: skipped, DATABASE_URL=postgres://… is not set'] }
+  }
+  const seconds = options.short ? 3 : 15
+  const api: Api = await startServer(join(SERVERS, 'api.ts'))
+  try {
+    const warmup = options.short ? 0 : 3
+    const get = await measure(api, 'get', seconds, warmup)
+    const post = await measure(api, 'post', seconds, warmup)
+    return { rows: [get, post], skipped: [] }
+  } finally {
+    await api.stop()
+  }
+}
