@@ -1,2 +1,1 @@
-export { freePort, ROOT, type Running, startService, waitFor } from './processes.ts'
-export { startProxy, type TcpProxy } from './proxy.ts'
+export { ROOT, type Running, startService, waitFor } from './processes.ts'

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
+import { freePort } from '@ferry/db/testing'
 
 export const ROOT = join(import.meta.dirname, '..', '..')
 
@@ -61,17 +61,6 @@ export async function startService(
       await exited
     },
   }
-}
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes (then throws with `what`). */

@@ -1,6 +1,7 @@
 import { awsTestOptions } from '@ferry/cloud/testing'
+import { startTcpProxy, type TcpProxy } from '@ferry/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type Running, startProxy, startService, type TcpProxy } from '../src/index.ts'
+import { type Running, startService } from '../src/index.ts'
 import { motoPipeline, type Pipeline, TOKEN } from './pipeline.ts'
 
 const aws = awsTestOptions()
@@ -21,7 +22,7 @@ describe.runIf(aws)('the AWS endpoint refusing connections while ingest-api is l
   beforeAll(async () => {
     pipeline = await motoPipeline(aws ?? {})
     const endpoint = new URL(aws?.endpoint ?? '')
-    proxy = await startProxy(endpoint.hostname, Number(endpoint.port))
+    proxy = await startTcpProxy(endpoint.hostname, Number(endpoint.port))
     ingest = await startService('ingest-api', {
       ...pipeline.env,
       AWS_ENDPOINT_URL: `http://127.0.0.1:${proxy.port}`,

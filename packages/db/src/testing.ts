@@ -9,6 +9,8 @@ import { migrate } from './migrate.ts'
 import { openPglite } from './pglite.ts'
 import { withSearchPath } from './url.ts'
 
+export { freePort, startTcpProxy, type TcpProxy } from './testing-net.ts'
+
 /** Options for {@link createTestDatabase}. */
 export interface TestDatabaseOptions {
   /** A migrations directory to apply before the database is handed out. */

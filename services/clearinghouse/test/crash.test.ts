@@ -2,9 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { Readable } from 'node:stream'
-import type { TestDatabase } from '@ferry/db/testing'
+import { freePort, type TestDatabase } from '@ferry/db/testing'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { freePort } from './free-port.ts'
 import {
   countRecords,
   fileRow,

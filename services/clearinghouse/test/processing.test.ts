@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { CloudError, type ObjectStore } from '@ferry/cloud'
-import type { TestDatabase } from '@ferry/db/testing'
+import { startTcpProxy, type TestDatabase } from '@ferry/db/testing'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { startDbProxy } from './db-proxy.ts'
 import {
   countRecords,
   fileRow,
@@ -115,19 +114,20 @@ describe('retries', () => {
 
 describe('database outage', () => {
   it('pauses while the database is away and finishes the interrupted file after', async () => {
-    const proxy = await startDbProxy(db.url)
+    const target = new URL(db.url)
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
     cleanups.push(() => proxy.close())
-    const s = await service({ databaseUrl: proxy.url, batch: { records: 500 } })
+    const s = await service({ databaseUrl: proxy.via(db.url), batch: { records: 500 } })
     await bucket.put('big.json', JSON.stringify(sampleRecords(60_000)))
     await waitForLoading(s, 'big.json')
-    proxy.cut()
+    await proxy.cut()
     const ready = await s.app.inject({ method: 'GET', url: '/ready' })
     expect(ready.statusCode).toBe(503)
     expect(ready.json().checks.database).not.toBe('ok')
     await bucket.put('during.json', '[{"a":1}]')
     await new Promise((resolve) => setTimeout(resolve, 500))
     expect(await countRecords(db, 'big.json')).toBe(0)
-    proxy.restore()
+    await proxy.restore()
     const big = await waitForStatus(db, 'big.json', 'COMPLETED', 30_000)
     await waitForStatus(db, 'during.json', 'COMPLETED')
     expect(await countRecords(db, 'big.json')).toBe(60_000)
