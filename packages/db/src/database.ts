@@ -54,6 +54,11 @@ export function createPool(
     max: options.max ?? defaults.max,
     idle_timeout: defaults.idleTimeout,
     connect_timeout: 5,
+    // postgres.js waits 3^n/100 s (up to 20 s) before the next connection attempt after n refused
+    // ones, and queries issued meanwhile wait for that attempt: a few seconds of outage stalled
+    // every query for up to 20 s after the server was back. Capped at 1 s, a query during an
+    // outage fails within about a second and the pool is back within one of the server.
+    backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     connection,
     onnotice: options.onnotice ?? (() => {}),
   })
