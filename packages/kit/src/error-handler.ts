@@ -12,8 +12,10 @@ import {
   PROBLEM_CONTENT_TYPE,
   type Problem,
   type ProblemFieldError,
+  serviceUnavailable,
   statusCode,
 } from './problem.ts'
+import { isUnreachable } from './unreachable.ts'
 
 const PART_NAMES: Record<string, string> = {
   body: 'request body',
@@ -90,8 +92,9 @@ function validationProblem(error: FastifyError, request: FastifyRequest): HttpPr
 }
 
 /**
- * Classifies any thrown value as the problem to send. Returns undefined for unexpected errors,
- * which are answered with a generic 500 and logged.
+ * Classifies any thrown value as the problem to send: a dependency that is unreachable (its
+ * connection refused, reset or timed out) is a 503 with Retry-After, so clients retry. Returns
+ * undefined for unexpected errors, which are answered with a generic 500 and logged.
  */
 export function toProblem(error: unknown, request: FastifyRequest): HttpProblem | undefined {
   if (isHttpProblem(error)) return error
@@ -102,6 +105,12 @@ export function toProblem(error: unknown, request: FastifyRequest): HttpProblem 
   const status = e?.statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new HttpProblem(status, e.message || (STATUS_CODES[status] ?? 'Client error'))
+  }
+  if (isUnreachable(error)) {
+    return serviceUnavailable('A service this one depends on is unreachable; retry shortly.', {
+      code: 'dependency_unavailable',
+      retryAfterSeconds: 1,
+    })
   }
   return undefined
 }

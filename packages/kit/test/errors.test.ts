@@ -1,3 +1,4 @@
+import { createConnection, createServer } from 'node:net'
 import { Type } from '@sinclair/typebox'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -164,5 +165,55 @@ describe('problems thrown by handlers', () => {
       errors: [{ path: '/from', message: 'must precede /to' }],
       hint: 'swap them',
     })
+  })
+})
+
+/** The error Node gives for a TCP connection to a port nothing listens on. */
+async function refusedConnection(): Promise<Error> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  const port = typeof address === 'object' && address ? address.port : 0
+  return new Promise((resolve) => createConnection(port, '127.0.0.1').on('error', resolve))
+}
+
+describe('an unreachable dependency', () => {
+  it('answers a refused connection with 503, Retry-After and nothing of the error', async () => {
+    const refused = await refusedConnection()
+    app = build()
+    app.get('/x', () => {
+      throw refused
+    })
+    const res = await app.inject({ url: '/x', headers: { 'x-request-id': 'down-1' } })
+    expect(res.statusCode).toBe(503)
+    expect(res.headers['retry-after']).toBe('1')
+    expect(res.json()).toMatchObject({ status: 503, code: 'dependency_unavailable' })
+    expect(res.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/)
+    const logged = logs.lines().filter((l) => JSON.stringify(l).includes('ECONNREFUSED'))
+    expect(logged).toHaveLength(1)
+    expect(logged[0]).toMatchObject({ level: 40, reqId: 'down-1' })
+  })
+
+  it.each([
+    ['postgres.js lost the connection', { code: 'CONNECTION_CLOSED' }],
+    ['postgres.js timed out connecting', { code: 'CONNECT_TIMEOUT' }],
+    ['the server is shutting down (57P01)', { code: '57P01' }],
+    ['a connection exception (08006)', { code: '08006' }],
+    ['fetch failed, caused by a reset', { cause: { code: 'ECONNRESET' } }],
+  ])('answers 503 when %s', async (_, fields) => {
+    app = build()
+    app.get('/x', () => {
+      throw Object.assign(new Error('down'), fields)
+    })
+    expect((await app.inject({ url: '/x' })).statusCode).toBe(503)
+  })
+
+  it('keeps a database error that is not about the connection a 500', async () => {
+    app = build()
+    app.get('/x', () => {
+      throw Object.assign(new Error('duplicate key value'), { code: '23505' })
+    })
+    expect((await app.inject({ url: '/x' })).statusCode).toBe(500)
   })
 })
