@@ -38,6 +38,9 @@ async function embedded(): Promise<Backend> {
       S3_BUCKET_NAME: `file://${join(dir, 'documents')}`,
       SNS_TOPIC_ARN: `file://${join(dir, 'topic')}`,
       SQS_QUEUE_URL: queue,
+      FILES_BUCKET: `file://${join(dir, 'files')}`,
+      PUBLIC_URL: 'http://127.0.0.1',
+      PRESIGN_SECRET: 'e2e-presign-secret-0123456789abcdef',
     },
     cleanup: () => rm(dir, { recursive: true, force: true }),
   }
@@ -46,6 +49,7 @@ async function embedded(): Promise<Backend> {
 async function onAws(): Promise<Backend> {
   const aws = awsTestOptions() ?? {}
   const bucket = await createTestBucket(aws)
+  const files = await createTestBucket(aws)
   const queue = await createTestQueue(aws, { maxReceiveCount: 5 })
   const topic = await createTestTopic(aws, [queue.arn])
   const db = await createTestDatabase({ backend: 'postgres' })
@@ -53,6 +57,7 @@ async function onAws(): Promise<Backend> {
     env: {
       DATABASE_URL: db.url,
       S3_BUCKET_NAME: bucket.name,
+      FILES_BUCKET: files.name,
       SNS_TOPIC_ARN: topic.arn,
       SQS_QUEUE_URL: queue.url,
       AWS_ENDPOINT_URL: aws.endpoint ?? '',
@@ -62,6 +67,7 @@ async function onAws(): Promise<Backend> {
       await topic.cleanup()
       await queue.cleanup()
       await bucket.cleanup()
+      await files.cleanup()
       await db.cleanup()
     },
   }

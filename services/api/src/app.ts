@@ -2,12 +2,15 @@ import type { ObjectStore, Queue, Topic } from '@ferry/cloud'
 import type { Database } from '@ferry/db'
 import { createService, type ServiceApp } from '@ferry/kit'
 import { BEARER_SCHEME, installAuth } from './auth.ts'
-import { authSetting, type Config, isConfigIssue } from './config.ts'
+import { authSetting, type Config, filesSetting, isConfigIssue } from './config.ts'
 import { eventsConsumer } from './consumer.ts'
 import { createDocuments } from './documents.ts'
+import { createFiles } from './files/files.ts'
+import { localPresignedRoutes } from './files/local-presigned.ts'
 import { adminRoutes } from './routes/admin.ts'
 import { documentRoutes } from './routes/documents.ts'
 import { exportRoutes } from './routes/exports.ts'
+import { fileRoutes } from './routes/files.ts'
 import { userRoutes } from './routes/users.ts'
 
 export interface Deps {
@@ -18,6 +21,11 @@ export interface Deps {
   topic: Topic
   /** The events queue (SQS_QUEUE_URL), subscribed to the topic. */
   queue: Queue
+  /**
+   * The files bucket (FILES_BUCKET). A local one must be opened with the presign options
+   * `filesSetting(config)` gives, as its presigned URLs are answered by this app.
+   */
+  files: ObjectStore
   logger?: { stream?: NodeJS.WritableStream }
 }
 
@@ -27,21 +35,25 @@ export interface Deps {
  * Closing the app drains the consumer, then closes the queue, topic, store and database.
  */
 export function buildApp(deps: Deps): ServiceApp {
-  const { config, db, store, topic, queue } = deps
+  const { config, db, store, topic, queue, files } = deps
   const auth = authSetting(config)
   if (isConfigIssue(auth)) throw new Error(`${auth.name}: ${auth.reason}`)
+  const filesOptions = filesSetting(config)
+  if (isConfigIssue(filesOptions)) throw new Error(`${filesOptions.name}: ${filesOptions.reason}`)
   const app = createService({
     name: 'api',
     version: '0.1.0',
     logLevel: config.LOG_LEVEL,
     logger: deps.logger,
     openapi: {
-      description: "Users' personal, financial and health records, their S3 snapshots and events",
+      description:
+        "Users' personal, financial and health records, their S3 snapshots and events, and tenants' files",
       tags: [
         { name: 'users', description: 'Records in PostgreSQL; a caller acts on its own' },
         { name: 'documents', description: 'Snapshots in the documents bucket' },
         { name: 'events', description: 'Exports through the events queue' },
         { name: 'admin', description: 'Raw bucket and topic access (role admin)' },
+        { name: 'files', description: "A tenant's private file tree (tenant_id claim, else sub)" },
       ],
       securitySchemes: BEARER_SCHEME,
     },
@@ -50,11 +62,13 @@ export function buildApp(deps: Deps): ServiceApp {
 
   app.addReadinessCheck('database', (signal) => db.ping(signal))
   app.addReadinessCheck('documents', () => store.ping())
+  app.addReadinessCheck('files', () => files.ping())
   app.addReadinessCheck('topic', () => topic.ping())
   app.addReadinessCheck('queue', () => queue.ping())
   // Closers run last-registered-first: the queue and topic, then the store, the database last.
   app.addCloser('database', () => db.close())
   app.addCloser('documents', () => store.close())
+  app.addCloser('files', () => files.close())
   app.addCloser('topic', () => topic.close())
   app.addCloser('queue', () => queue.close())
   app.addLoop(
@@ -73,5 +87,18 @@ export function buildApp(deps: Deps): ServiceApp {
     api.register(documentRoutes, { documents })
     api.register(adminRoutes, { documents, topic })
   })
+  // Tokens without a sub may still name a tenant (tenant_id): this scope asks only for a valid one.
+  app.register(async (tenants) => {
+    await installAuth(tenants, auth, { requireSub: false })
+    tenants.register(fileRoutes, {
+      files: createFiles(files),
+      store: files,
+      maxUploadBytes: config.MAX_UPLOAD_BYTES,
+      presignMaxSeconds: config.PRESIGN_MAX_SECONDS,
+      presignUploadMaxSeconds: config.PRESIGN_UPLOAD_MAX_SECONDS,
+    })
+  })
+  const presign = filesOptions.presign
+  if (presign) app.register(localPresignedRoutes, { store: files, secret: presign.secret })
   return app
 }

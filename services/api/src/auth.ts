@@ -9,6 +9,8 @@ export interface Caller {
   /** The caller's user id (`sub`). */
   sub: string
   roles: string[]
+  /** The `tenant_id` claim as the token carries it (any JSON type), when it has one. */
+  tenantId?: unknown
 }
 
 declare module '@fastify/jwt' {
@@ -33,14 +35,21 @@ const KEY_ALGORITHMS = ['RS256', 'ES256'] as const
 /** get-jwks errors that mean the identity provider could not be asked, not that the token is bad. */
 const JWKS_UNREACHABLE = new Set(['JWKS_REQUEST_FAILED', 'NO_JWKS', 'NO_JWKS_URI'])
 
-function jwtOptions(setting: AuthSetting): FastifyJWTOptions {
+/** What a scope demands of a token beyond a valid signature and `exp`. */
+export interface AuthOptions {
+  /** Refuse (401) a token without a `sub`; default true. */
+  requireSub?: boolean
+}
+
+function jwtOptions(setting: AuthSetting, options: AuthOptions): FastifyJWTOptions {
   const formatUser = (payload: unknown): Caller => {
     const claims = payload as Partial<TokenClaims>
     const roles = Array.isArray(claims.roles) ? claims.roles : []
     const sub = typeof claims.sub === 'string' ? claims.sub : ''
-    return { sub, roles: roles.filter((r) => typeof r === 'string') }
+    const tenant = claims.tenant_id === undefined ? {} : { tenantId: claims.tenant_id }
+    return { sub, roles: roles.filter((r) => typeof r === 'string'), ...tenant }
   }
-  const verify = { requiredClaims: ['sub', 'exp'] }
+  const verify = { requiredClaims: options.requireSub === false ? ['exp'] : ['sub', 'exp'] }
   if (setting.kind === 'secret') {
     return {
       secret: setting.secret,
@@ -78,7 +87,7 @@ function invalidToken(detail: string) {
   return unauthorized(detail, { wwwAuthenticate: 'Bearer error="invalid_token"' })
 }
 
-async function authenticate(request: VerifiableRequest): Promise<void> {
+async function authenticate(request: VerifiableRequest, options: AuthOptions): Promise<void> {
   if (!hasBearerToken(request)) throw unauthorized('Missing bearer token')
   try {
     await request.jwtVerify()
@@ -95,7 +104,7 @@ async function authenticate(request: VerifiableRequest): Promise<void> {
     request.log.info({ reason: code || String(error) }, 'token rejected')
     throw invalidToken('Invalid token')
   }
-  if (request.user.sub === '') throw invalidToken('Invalid token')
+  if (options.requireSub !== false && request.user.sub === '') throw invalidToken('Invalid token')
 }
 
 /**
@@ -103,12 +112,16 @@ async function authenticate(request: VerifiableRequest): Promise<void> {
  * missing, invalid or expired → 401 with `WWW-Authenticate: Bearer` and a detail saying which.
  * `request.user` is the caller afterwards. The routes are documented as needing the token.
  */
-export async function installAuth(scope: ServiceApp, setting: AuthSetting): Promise<void> {
-  await scope.register(jwt, jwtOptions(setting))
+export async function installAuth(
+  scope: ServiceApp,
+  setting: AuthSetting,
+  options: AuthOptions = {},
+): Promise<void> {
+  await scope.register(jwt, jwtOptions(setting, options))
   scope.addHook('onRoute', (route) => {
     route.schema = { security: [{ bearer: [] }], ...route.schema }
   })
-  scope.addHook('onRequest', (request) => authenticate(request))
+  scope.addHook('onRequest', (request) => authenticate(request, options))
 }
 
 /** Throws 403 unless the caller is `userId` or an admin. */

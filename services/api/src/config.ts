@@ -1,3 +1,4 @@
+import { isLocalUrl, type LocalObjectsOptions } from '@ferry/cloud'
 import { type ConfigIssue, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
@@ -13,6 +14,40 @@ export const Config = Type.Object({
     minLength: 1,
     description: 'The events queue (subscribed to the topic), or file://<dir>',
   }),
+  FILES_BUCKET: Type.String({
+    minLength: 1,
+    description: "The tenants' files bucket (tenants/{tenant}/…), or file://<dir>",
+  }),
+  MAX_UPLOAD_BYTES: Type.Integer({
+    minimum: 1,
+    default: 100 * 1024 * 1024,
+    description: 'Largest file an upload or a presigned POST may store (default 100 MiB)',
+  }),
+  PRESIGN_MAX_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 604_800,
+    default: 604_800,
+    description: 'Longest expiry of a presigned download URL (S3 allows 7 days)',
+  }),
+  PRESIGN_UPLOAD_MAX_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 604_800,
+    default: 3600,
+    description: 'Longest expiry of a presigned upload form',
+  }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description:
+        'The api as clients reach it; presigned URLs of a file:// FILES_BUCKET point here',
+    }),
+  ),
+  PRESIGN_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description: 'HMAC key of the presigned URLs of a file:// FILES_BUCKET',
+    }),
+  ),
   JWT_SECRET: Type.Optional(
     Type.String({ minLength: 32, description: 'HS256 key; set this or JWT_JWKS_URL' }),
   ),
@@ -44,6 +79,20 @@ export function authSetting(config: Config): AuthSetting | ConfigIssue {
   }
 }
 
-export function isConfigIssue(value: AuthSetting | ConfigIssue): value is ConfigIssue {
+export function isConfigIssue<T extends object>(value: T | ConfigIssue): value is ConfigIssue {
   return 'reason' in value
+}
+
+/**
+ * How the files store presigns: S3 signs its own URLs; a `file://` FILES_BUCKET's URLs point at
+ * the api itself (PUBLIC_URL), signed with PRESIGN_SECRET, so both settings are then required.
+ */
+export function filesSetting(config: Config): LocalObjectsOptions | ConfigIssue {
+  if (!isLocalUrl(config.FILES_BUCKET)) return {}
+  const { PUBLIC_URL: baseUrl, PRESIGN_SECRET: secret } = config
+  if (baseUrl !== undefined && secret !== undefined) return { presign: { baseUrl, secret } }
+  return {
+    name: baseUrl === undefined ? 'PUBLIC_URL' : 'PRESIGN_SECRET',
+    reason: 'required with a file:// FILES_BUCKET (its presigned URLs are served by the api)',
+  }
 }

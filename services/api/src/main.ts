@@ -3,12 +3,16 @@ import { openObjects, openQueue, openTopic } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
 import { ConfigError, configOrExit, loadConfigOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
-import { authSetting, Config, isConfigIssue } from './config.ts'
+import { authSetting, Config, filesSetting, isConfigIssue } from './config.ts'
 
 const config = loadConfigOrExit(Config)
-configOrExit(() => {
+const filesOptions = configOrExit(() => {
   const auth = authSetting(config)
-  if (isConfigIssue(auth)) throw new ConfigError([auth])
+  const files = filesSetting(config)
+  if (isConfigIssue(auth) || isConfigIssue(files)) {
+    throw new ConfigError([auth, files].filter((s) => isConfigIssue(s)))
+  }
+  return files
 })
 const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
 const db = await connect(config.DATABASE_URL, { applicationName: 'ferry-api' })
@@ -19,5 +23,6 @@ const app = buildApp({
   store: openObjects(config.S3_BUCKET_NAME, { aws }),
   topic: openTopic(config.SNS_TOPIC_ARN, { aws }),
   queue: openQueue(config.SQS_QUEUE_URL, { aws }),
+  files: openObjects(config.FILES_BUCKET, { aws, local: filesOptions }),
 })
 await runService(app, { port: config.PORT, host: config.HOST })

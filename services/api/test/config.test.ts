@@ -7,6 +7,7 @@ const base = {
   S3_BUCKET_NAME: 'documents',
   SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
   SQS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/events',
+  FILES_BUCKET: 'files',
 }
 const SECRET = 'x'.repeat(32)
 

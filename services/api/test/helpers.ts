@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -23,7 +24,7 @@ import type { ServiceApp } from '@ferry/kit'
 import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
 import { buildApp, type Deps } from '../src/app.ts'
-import { Config } from '../src/config.ts'
+import { Config, filesSetting, isConfigIssue } from '../src/config.ts'
 import { signHs256 } from '../src/tokens.ts'
 
 export const SECRET = 'test-secret-0123456789abcdef-0123456789'
@@ -61,9 +62,11 @@ export interface TestApp {
   store: ObjectStore
   queue: Queue
   topic: Topic
+  /** The files bucket (FILES_BUCKET). */
+  files: ObjectStore
   /** The dead-letter queue of the events queue, when one was asked for. */
   deadLetters?: Queue
-  /** S3_BUCKET_NAME, SQS_QUEUE_URL and SNS_TOPIC_ARN of this app, to open more handles. */
+  /** S3_BUCKET_NAME, SQS_QUEUE_URL, SNS_TOPIC_ARN and FILES_BUCKET of this app. */
   settings: Record<string, string>
   logs: ReturnType<typeof captureLogs>
   /** Resolves with the first log line `match` accepts, polling for up to `timeoutMs`. */
@@ -91,6 +94,7 @@ interface OpenDrivers {
 async function awsDrivers(options: TestAppOptions): Promise<OpenDrivers> {
   const aws = requireAws()
   const bucket = await createTestBucket(aws)
+  const filesBucket = await createTestBucket(aws)
   const testQueue = await createTestQueue(aws, options.queue)
   const testTopic = await createTestTopic(aws, [testQueue.arn])
   return {
@@ -102,11 +106,13 @@ async function awsDrivers(options: TestAppOptions): Promise<OpenDrivers> {
       S3_BUCKET_NAME: bucket.name,
       SQS_QUEUE_URL: testQueue.url,
       SNS_TOPIC_ARN: testTopic.arn,
+      FILES_BUCKET: filesBucket.name,
     },
     async cleanup() {
       await testTopic.cleanup()
       await testQueue.cleanup()
       await bucket.cleanup()
+      await filesBucket.cleanup()
     },
   }
 }
@@ -124,6 +130,9 @@ async function localDrivers(options: TestAppOptions): Promise<OpenDrivers> {
     S3_BUCKET_NAME: `file://${join(dir, 'bucket')}`,
     SQS_QUEUE_URL: queueSetting,
     SNS_TOPIC_ARN: `file://${join(dir, 'topic')}`,
+    FILES_BUCKET: `file://${join(dir, 'files')}`,
+    PUBLIC_URL: 'http://127.0.0.1',
+    PRESIGN_SECRET: randomBytes(32).toString('hex'),
   }
   return {
     store: openObjects(settings.S3_BUCKET_NAME),
@@ -149,6 +158,10 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...drivers.settings,
     ...options.env,
   })
+  const presign = filesSetting(config)
+  if (isConfigIssue(presign)) throw new Error(`${presign.name}: ${presign.reason}`)
+  const aws = options.drivers === 'local' ? undefined : requireAws()
+  const files = openObjects(config.FILES_BUCKET, { aws, local: presign })
   const logs = captureLogs()
   const store = options.wrap?.store?.(drivers.store) ?? drivers.store
   const queue = options.wrap?.queue?.(drivers.queue) ?? drivers.queue
@@ -158,6 +171,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     store,
     topic: drivers.topic,
     queue,
+    files,
     logger: { stream: logs.stream },
   }
   // The database outlives an app that shares it: the app's closer must not end it.
@@ -170,6 +184,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     store: drivers.store,
     queue: drivers.queue,
     topic: drivers.topic,
+    files,
     deadLetters: drivers.deadLetters,
     settings: drivers.settings,
     logs,
