@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isCloudError, type ObjectStore } from '@ferry/cloud'
 import { badRequest, conflict, serviceUnavailable } from '@ferry/kit'
+import { unsafeKeyReason } from './key-rules.ts'
 import { createKeySerializer } from './key-serializer.ts'
 import { mergePatch } from './merge-patch.ts'
 import { orUnavailable } from './unavailable.ts'
@@ -13,23 +14,10 @@ export function documentKey(kind: Kind, userId: string): string {
 
 const MAX_KEY_BYTES = 1024
 
-/** C0 and C1 control characters and DEL. */
-function hasControlCharacter(key: string): boolean {
-  for (let i = 0; i < key.length; i++) {
-    const code = key.charCodeAt(i)
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true
-  }
-  return false
-}
-
 function keyProblem(key: string): string | undefined {
   if (key === '') return 'it is empty'
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) return `it is longer than ${MAX_KEY_BYTES} bytes`
-  if (key.startsWith('/')) return 'it starts with /'
-  if (hasControlCharacter(key)) return 'it holds a control character'
-  if (key.includes('\\')) return 'it holds a backslash'
-  if (key.split('/').some((s) => s === '..' || s === '.')) return 'it has a . or .. segment'
-  return undefined
+  return unsafeKeyReason(key)
 }
 
 /** The one check of every key a client names: throws 400 saying what is wrong with it. */

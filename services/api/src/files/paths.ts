@@ -5,19 +5,11 @@
  */
 import { badRequest, forbidden } from '@ferry/kit'
 import type { Caller } from '../auth.ts'
+import { unsafeKeyReason } from '../key-rules.ts'
 
 const ROOT = 'tenants/'
 const MAX_KEY_BYTES = 1024
 const MAX_TENANT_BYTES = 128
-
-/** C0 and C1 control characters and DEL. */
-function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i)
-    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true
-  }
-  return false
-}
 
 /**
  * The caller's tenant: the `tenant_id` claim, else `sub`. 403 when the token names neither, or
@@ -49,15 +41,13 @@ export type PathKind = 'file' | 'folder' | 'folder-or-root'
 
 function pathProblem(path: string, kind: PathKind): string | undefined {
   if (path === '') return kind === 'folder-or-root' ? undefined : 'it is empty'
-  if (path.startsWith('/')) return 'it starts with /'
-  if (path.includes('\\')) return 'it holds a backslash'
-  if (hasControlCharacter(path)) return 'it holds a control character'
+  const unsafe = unsafeKeyReason(path)
+  if (unsafe !== undefined) return unsafe
   if (Buffer.from(path).toString() !== path) return 'it is not valid Unicode'
   const segments = path.split('/')
   // A folder may be written with one trailing slash: `docs/` is the folder `docs`.
   if (kind !== 'file' && segments.at(-1) === '') segments.pop()
   if (segments.some((s) => s === '')) return 'it has an empty segment (//, or a trailing /)'
-  if (segments.some((s) => s === '.' || s === '..')) return 'it has a . or .. segment'
   return undefined
 }
 
