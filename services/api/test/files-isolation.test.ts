@@ -236,3 +236,37 @@ describe('path validation', () => {
     expect(res.json().errors).toEqual([{ path: '/destination', message: expect.any(String) }])
   })
 })
+
+describe('the OpenAPI document', () => {
+  it('lists every /files route under the files tag, each needing the bearer token', async () => {
+    type Operation = { tags?: string[]; security?: unknown }
+    const doc = (await (await fetch(`${app.url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, Operation>>
+    }
+    const routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({ route: `${method} ${path}`, op })),
+    )
+    const files = routes.filter((r) => r.route.includes(' /files/'))
+    expect(files.map((r) => r.route).sort()).toEqual([
+      'delete /files/delete/{*}',
+      'delete /files/folder/delete',
+      'get /files/download/{*}',
+      'get /files/list',
+      'get /files/metadata/{*}',
+      'get /files/presigned-url/{*}',
+      'post /files/copy',
+      'post /files/delete-multiple',
+      'post /files/folder/create',
+      'post /files/move',
+      'post /files/presigned-upload',
+      'post /files/upload',
+      'post /files/upload-multiple',
+    ])
+    for (const { op } of files) {
+      expect(op.tags).toEqual(['files'])
+      expect(op.security).toEqual([{ bearer: [] }])
+    }
+    expect(routes.some((r) => r.route.includes('/_local/'))).toBe(false)
+    expect((await fetch(`${app.url}/docs`)).status).toBeLessThan(400)
+  })
+})
