@@ -197,8 +197,8 @@ module "clearinghouse" {
   }
 }
 
-# api: its documents bucket, the events topic and queue, its own database. (The files bucket has
-# no user yet: no service reads a setting naming it, so no task role may touch it.)
+# api: its documents and files buckets, the events topic and queue, its own database. Presigned
+# URLs are signed with the task role, so it holds exactly what a presigned GET or POST needs.
 module "api_db" {
   source                    = "../database"
   name                      = "${local.name}-api"
@@ -229,6 +229,22 @@ data "aws_iam_policy_document" "api" {
       "s3:AbortMultipartUpload",
     ]
     resources = ["${local.buckets["documents"]}/*"]
+  }
+  statement {
+    sid       = "ListFiles"
+    actions   = ["s3:ListBucket"]
+    resources = [local.buckets["files"]]
+  }
+  statement {
+    # tenants/ only: the api never reads or writes anything else in the bucket.
+    sid = "ReadWriteTenantFiles"
+    actions = [
+      "s3:GetObject",
+      "s3:PutObject",
+      "s3:DeleteObject",
+      "s3:AbortMultipartUpload",
+    ]
+    resources = ["${local.buckets["files"]}/tenants/*"]
   }
   statement {
     sid       = "EncryptDocumentsAndEvents"
@@ -282,6 +298,7 @@ module "api" {
     LOG_LEVEL      = var.log_level
     DATABASE_URL   = "postgres://${module.api_db.username}@${module.api_db.address}:${module.api_db.port}/${module.api_db.database_name}?sslmode=require"
     S3_BUCKET_NAME = module.data.bucket_names["documents"]
+    FILES_BUCKET   = module.data.bucket_names["files"]
     SNS_TOPIC_ARN  = module.data.topic_arn
     SQS_QUEUE_URL  = module.data.queue_urls["events"]
   }
