@@ -5,6 +5,15 @@ import type { ObjectStore, Queue } from '@ferry/cloud'
 /** AWS requests by name, e.g. { ReceiveMessage: 210, DeleteMessageBatch: 200 }. */
 export type Calls = Record<string, number>
 
+/** Every request a queue probe counts: a row's SQS requests. */
+export const SQS_REQUESTS = [
+  'SendMessageBatch',
+  'ReceiveMessage',
+  'DeleteMessageBatch',
+  'ChangeMessageVisibility',
+  'GetQueueAttributes',
+]
+
 export function tally(calls: Calls, request: string, by = 1): void {
   calls[request] = (calls[request] ?? 0) + by
 }
