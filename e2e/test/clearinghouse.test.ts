@@ -1,51 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { openObjects } from '@ferry/cloud'
-import { awsTestOptions, createTestBucket } from '@ferry/cloud/testing'
-import { createTestDatabase } from '@ferry/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Running, startService, waitFor } from '../src/index.ts'
-
-interface Backend {
-  env: Record<string, string>
-  bucket: string
-  aws?: { endpoint?: string; region?: string }
-  cleanup(): Promise<void>
-}
-
-async function embedded(): Promise<Backend> {
-  const dir = await mkdtemp(join(tmpdir(), 'ferry-e2e-ch-'))
-  const bucket = `file://${join(dir, 'raw')}`
-  return {
-    env: { S3_BUCKET: bucket, DATABASE_URL: `pglite://${join(dir, 'pg')}` },
-    bucket,
-    cleanup: () => rm(dir, { recursive: true, force: true }),
-  }
-}
-
-async function onAws(): Promise<Backend> {
-  const aws = awsTestOptions() ?? {}
-  const bucket = await createTestBucket(aws)
-  const db = await createTestDatabase({ backend: 'postgres' })
-  return {
-    env: {
-      S3_BUCKET: bucket.name,
-      DATABASE_URL: db.url,
-      AWS_ENDPOINT_URL: aws.endpoint ?? '',
-      AWS_REGION: aws.region ?? 'us-east-1',
-    },
-    bucket: bucket.name,
-    aws,
-    async cleanup() {
-      await bucket.cleanup()
-      await db.cleanup()
-    },
-  }
-}
-
-const backends: [string, () => Promise<Backend>][] = [['embedded default', embedded]]
-if (awsTestOptions() && process.env.DATABASE_URL) backends.push(['moto + PostgreSQL server', onAws])
+import { type Backend, backends } from './clearinghouse-backends.ts'
 
 describe.each(backends)('S3 → clearinghouse → PostgreSQL (%s)', (_, open) => {
   let backend: Backend

@@ -1,0 +1,69 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { awsTestOptions, createTestBucket } from '@ferry/cloud/testing'
+import { connect, type Sql } from '@ferry/db'
+import { createTestDatabase } from '@ferry/db/testing'
+
+/** Where a clearinghouse process under test reads files from and loads them into. */
+export interface Backend {
+  kind: 'embedded' | 'server'
+  /** S3_BUCKET, DATABASE_URL and the AWS settings to start the service with. */
+  env: Record<string, string>
+  bucket: string
+  aws?: { endpoint?: string; region?: string }
+  /**
+   * Runs `work` against the service's database. On the embedded default only while no service
+   * runs: its PGlite directory may be open in one process at a time.
+   */
+  inspect<T>(work: (sql: Sql) => Promise<T>): Promise<T>
+  cleanup(): Promise<void>
+}
+
+/** A local bucket and a PGlite directory, as `npm start` runs it. */
+async function embedded(): Promise<Backend> {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-e2e-ch-'))
+  const bucket = `file://${join(dir, 'raw')}`
+  const database = `pglite://${join(dir, 'pg')}`
+  return {
+    kind: 'embedded',
+    env: { S3_BUCKET: bucket, DATABASE_URL: database },
+    bucket,
+    async inspect(work) {
+      const db = await connect(database)
+      try {
+        return await work(db.sql)
+      } finally {
+        await db.close()
+      }
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  }
+}
+
+/** A moto bucket and a schema of its own on the PostgreSQL server. */
+async function onAws(): Promise<Backend> {
+  const aws = awsTestOptions() ?? {}
+  const bucket = await createTestBucket(aws)
+  const db = await createTestDatabase({ backend: 'postgres' })
+  return {
+    kind: 'server',
+    env: {
+      S3_BUCKET: bucket.name,
+      DATABASE_URL: db.url,
+      AWS_ENDPOINT_URL: aws.endpoint ?? '',
+      AWS_REGION: aws.region ?? 'us-east-1',
+    },
+    bucket: bucket.name,
+    aws,
+    inspect: (work) => work(db.sql),
+    async cleanup() {
+      await bucket.cleanup()
+      await db.cleanup()
+    },
+  }
+}
+
+/** The embedded default always; moto + the PostgreSQL server when both are configured. */
+export const backends: [string, () => Promise<Backend>][] = [['embedded default', embedded]]
+if (awsTestOptions() && process.env.DATABASE_URL) backends.push(['moto + PostgreSQL server', onAws])
