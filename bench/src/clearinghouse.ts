@@ -33,14 +33,30 @@ function record(i: number): { type: string; json: string } {
   }
 }
 
-/** COPY's text format: `record_type<TAB>record_data` per line (the records hold no tab or backslash). */
+/**
+ * processed_data as the clearinghouse's migration makes it (the foreign key to the file's log row
+ * and both indexes), so that the reference does the database's share of the same work.
+ */
+const PROCESSED_DATA = `
+  create table $schema.file_log (id integer primary key);
+  insert into $schema.file_log values (1);
+  create table $schema.records (
+    id bigint generated always as identity primary key,
+    file_log_id integer not null references $schema.file_log (id) on delete cascade,
+    record_type text not null,
+    record_data jsonb not null,
+    created_at timestamptz not null default now());
+  create index on $schema.records (file_log_id);
+  create index on $schema.records (record_type);`
+
+/** COPY's text format, `1<TAB>record_type<TAB>record_data` per line (no tab or backslash inside). */
 async function writeCopyFile(path: string, n: number): Promise<void> {
   const out = createWriteStream(path)
   for (let start = 0; start < n; start += 10_000) {
     const lines: string[] = []
     for (let i = start; i < Math.min(n, start + 10_000); i++) {
       const r = record(i)
-      lines.push(`${r.type}\t${r.json}\n`)
+      lines.push(`1\t${r.type}\t${r.json}\n`)
     }
     if (!out.write(lines.join(''))) await once(out, 'drain')
   }
@@ -67,7 +83,7 @@ function runPsql(
   })
 }
 
-/** `psql \copy` of n records into a fresh schema's table; the schema is dropped after. */
+/** `psql \copy` of n records into a fresh schema's processed_data; the schema is dropped after. */
 async function copyReference(databaseUrl: string, n: number): Promise<Figures> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-bench-copy-'))
   const schema = `bench_${randomBytes(4).toString('hex')}`
@@ -78,13 +94,8 @@ async function copyReference(databaseUrl: string, n: number): Promise<Figures> {
     const file = join(dir, 'records.tsv')
     await writeCopyFile(file, n)
     await admin.sql`create schema ${admin.sql(schema)}`
-    await admin.sql.unsafe(`create table ${schema}.records (
-      id bigint generated always as identity primary key,
-      record_type text not null,
-      record_data jsonb not null,
-      created_at timestamptz not null default now())`)
-    await admin.sql.unsafe(`create index on ${schema}.records (record_type)`)
-    const copy = `\\copy ${schema}.records (record_type, record_data) from '${file}'`
+    await admin.sql.unsafe(PROCESSED_DATA.replaceAll('$schema', schema))
+    const copy = `\\copy ${schema}.records (file_log_id, record_type, record_data) from '${file}'`
     const { seconds, peakRssMb } = await runPsql(server.toString(), copy)
     return { throughput: n / seconds, p50_ms: null, p99_ms: null, peak_rss_mb: peakRssMb }
   } finally {
@@ -133,7 +144,7 @@ export async function clearinghouseBench(options: BenchOptions): Promise<BenchOu
     aws_per_message: null,
     target: '≥ 50,000 records/s, peak RSS < 256 MB',
     met: rate >= 50_000 && rss < 256,
-    note: 'the service’s claim → stream → batch insert → complete path from a local bucket (its bench/load.ts); the reference copies into a table shaped like processed_data',
+    note: 'the service’s claim → stream → batch insert → complete path from a local bucket (its bench/load.ts); the reference copies the same records into a table shaped like processed_data (foreign key and indexes included)',
   }
   return { rows: [row], skipped }
 }

@@ -18,7 +18,7 @@ export interface Row {
   name: string
   unit: 'req/s' | 'msg/s' | 'records/s'
   measured: Figures
-  /** The reference run, or null when it could not run here (`note` says why). */
+  /** The reference run, or null when it could not run here (the run's `skipped` says why). */
   reference: (Figures & { label: string }) | null
   /** measured / reference throughput. */
   ratio: number | null
@@ -90,7 +90,7 @@ function line(row: Row): string {
   return [
     row.name,
     `${whole(m.throughput)} ${row.unit}`,
-    r ? `${whole(r.throughput)} ${row.unit} ${r.label}` : 'not run',
+    r ? `${whole(r.throughput)} ${row.unit} ${r.label}` : 'not run (see the notes)',
     row.ratio === null ? '—' : `${(row.ratio * 100).toFixed(0)}%`,
     pair(m.p50_ms, r?.p50_ms),
     pair(m.p99_ms, r?.p99_ms),
