@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,16 +11,7 @@ import {
 import { createTestDatabase } from '@ferry/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Running, startService, waitFor } from '../src/index.ts'
-
-const SECRET = 'e2e-jwt-secret-that-is-long-enough-0123456789'
-
-/** An HS256 JWT, as an identity provider would issue it. */
-function jwt(claims: Record<string, unknown>): string {
-  const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url')
-  const now = Math.floor(Date.now() / 1000)
-  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ iat: now, exp: now + 600, ...claims })}`
-  return `${body}.${createHmac('sha256', SECRET).update(body).digest('base64url')}`
-}
+import { JWT_SECRET, jwt } from './jwt.ts'
 
 interface Backend {
   env: Record<string, string>
@@ -88,7 +78,7 @@ describe.each(backends)('api: DB → export → consumer → S3 → GET (%s)', (
     })
   beforeAll(async () => {
     backend = await open()
-    api = await startService('api', { ...backend.env, JWT_SECRET: SECRET })
+    api = await startService('api', { ...backend.env, JWT_SECRET })
   })
   afterAll(async () => {
     expect(await api.stop()).toBe(0)
