@@ -15,7 +15,8 @@ import { generatedFile, loaded, loadedOnce } from './loaded.ts'
 
 const onServer = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '')
 const FILES = ['a', 'b', 'c', 'd'].map((name) => `batch/${name}.json`)
-const RECORDS = 60_000
+// Enough that loads are still running when the database goes away, half a second in.
+const RECORDS = 100_000
 const CUT_MS = 3000
 const ADMIN = jwt({ sub: 'e2e-admin', roles: ['admin'] })
 
@@ -127,11 +128,14 @@ describe.runIf(onServer)('PostgreSQL unreachable under load (clearinghouse and a
     await sleep(500)
 
     await proxy.cut()
+    const cutAt = Date.now()
     await sleep(1000)
-    const apiReady = await fetch(`${api.url}/ready`)
-    const chReady = await fetch(`${clearinghouse.url}/ready`)
-    const chStats = await fetch(`${clearinghouse.url}/stats`)
-    await sleep(CUT_MS - 1000)
+    const [apiReady, chReady, chStats] = await Promise.all([
+      fetch(`${api.url}/ready`),
+      fetch(`${clearinghouse.url}/ready`),
+      fetch(`${clearinghouse.url}/stats`),
+    ])
+    await sleep(cutAt + CUT_MS - Date.now())
     await proxy.restore()
     const restoredAt = load.writes.length
     await sleep(3000)
