@@ -13,6 +13,8 @@ import { type Running, startService, waitFor } from '../src/index.ts'
 import { JWT_SECRET, jwt } from './jwt.ts'
 import { generatedFile, loaded, loadedOnce } from './loaded.ts'
 
+// The server only: the embedded PGlite runs inside the service's process, with no connection a
+// proxy could cut.
 const onServer = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '')
 const FILES = ['a', 'b', 'c', 'd'].map((name) => `batch/${name}.json`)
 // Enough that loads are still running when the database goes away, half a second in.
