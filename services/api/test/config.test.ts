@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '@ferry/kit'
 import { describe, expect, it } from 'vitest'
-import { authSetting, Config, isConfigIssue } from '../src/config.ts'
+import { authSetting, Config, filesSetting, isConfigIssue } from '../src/config.ts'
 
 const base = {
   DATABASE_URL: 'pglite://memory',
@@ -45,7 +45,40 @@ describe('configuration', () => {
 
   it('names every missing setting', () => {
     expect(() => loadConfig(Config, { env: {} })).toThrow(
-      /DATABASE_URL[\s\S]*S3_BUCKET_NAME[\s\S]*SNS_TOPIC_ARN[\s\S]*SQS_QUEUE_URL/,
+      /DATABASE_URL[\s\S]*S3_BUCKET_NAME[\s\S]*SNS_TOPIC_ARN[\s\S]*SQS_QUEUE_URL[\s\S]*FILES_BUCKET/,
     )
+  })
+})
+
+describe('files configuration', () => {
+  const load = (env: Record<string, string>) =>
+    loadConfig(Config, { env: { ...base, JWT_SECRET: SECRET, ...env } })
+
+  it('defaults to 100 MiB uploads, 7-day download and 1-hour upload presigning', () => {
+    expect(load({})).toMatchObject({
+      MAX_UPLOAD_BYTES: 100 * 1024 * 1024,
+      PRESIGN_MAX_SECONDS: 604_800,
+      PRESIGN_UPLOAD_MAX_SECONDS: 3600,
+    })
+  })
+
+  it('lets S3 sign presigned URLs for a bucket name', () => {
+    expect(filesSetting(load({}))).toEqual({})
+  })
+
+  it('needs PUBLIC_URL and PRESIGN_SECRET for a file:// bucket, whose URLs the api serves', () => {
+    const local = { FILES_BUCKET: 'file:///tmp/files' }
+    const missing = filesSetting(load(local))
+    expect(isConfigIssue(missing) && missing.name).toBe('PUBLIC_URL')
+    const noSecret = filesSetting(load({ ...local, PUBLIC_URL: 'http://127.0.0.1:3000' }))
+    expect(isConfigIssue(noSecret) && noSecret.name).toBe('PRESIGN_SECRET')
+    const both = { ...local, PUBLIC_URL: 'http://127.0.0.1:3000', PRESIGN_SECRET: SECRET }
+    expect(filesSetting(load(both))).toEqual({
+      presign: { baseUrl: 'http://127.0.0.1:3000', secret: SECRET },
+    })
+  })
+
+  it('refuses a PRESIGN_MAX_SECONDS past the 7 days S3 allows', () => {
+    expect(() => load({ PRESIGN_MAX_SECONDS: '604801' })).toThrow(/PRESIGN_MAX_SECONDS/)
   })
 })
