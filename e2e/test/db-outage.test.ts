@@ -156,15 +156,21 @@ describe.runIf(onServer)('PostgreSQL unreachable under load (clearinghouse and a
     expect(writes.slice(restoredAt).filter((w) => w.status === 201).length).toBeGreaterThan(10)
     expect(writes.slice(-4).map((w) => w.status)).toEqual([201, 201, 201, 201])
 
+    const stored = async () => {
+      const rows = await apiDb.sql<{ user_id: string; name: string }[]>`
+        select user_id, name from users_personal`
+      for (const row of rows) expect(row.name).toBe(`name ${row.user_id}`)
+      return rows.map((r) => r.user_id)
+    }
+    const accepted = writes.filter((w) => w.status === 201).map((w) => w.user_id)
+    const before = new Set(await stored())
+    expect(accepted.filter((id) => !before.has(id))).toEqual([])
     // A client retries what got 503: the write landed before the connection dropped (409) or
     // lands now (201), and either way once.
     for (const w of writes.filter((w) => w.status === 503)) {
       expect([201, 409]).toContain((await postPersonal(api, w.user_id)).status)
     }
-    const rows = await apiDb.sql<{ user_id: string; name: string }[]>`
-      select user_id, name from users_personal`
-    expect(rows.map((r) => r.user_id).sort()).toEqual(writes.map((w) => w.user_id).sort())
-    for (const row of rows) expect(row.name).toBe(`name ${row.user_id}`)
+    expect((await stored()).sort()).toEqual(writes.map((w) => w.user_id).sort())
 
     await waitFor(
       'every file to complete',
