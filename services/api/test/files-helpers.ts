@@ -1,5 +1,5 @@
 /** The api listening on a real port, and plain-fetch clients of its /files routes. */
-import { createServer } from 'node:net'
+import { freePort } from '@ferry/db/testing'
 import { signHs256, type TokenClaims } from '../src/tokens.ts'
 import { buildTestApp, type Drivers, SECRET, type TestApp } from './helpers.ts'
 
@@ -11,15 +11,6 @@ export function tenantToken(tenant: string): string {
 /** A token with exactly these claims (and iat/exp), signed with the test secret. */
 export function claimsToken(claims: Record<string, unknown>): string {
   return signHs256(claims as TokenClaims, SECRET, 3600)
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
 }
 
 /** A fetch Response whose JSON the test reads as the shape it asserts (as app.inject's does). */
