@@ -25,7 +25,11 @@ export interface ConsumerOptions {
   waitSeconds: number
   /** Lease of a received message, in seconds; extended while its write runs. */
   visibilityTimeout: number
-  /** How long a partial delete batch waits, in ms. Default 20. */
+  /**
+   * How long a partial delete batch waits, in ms. Default 500: the object is already stored and
+   * the slot free, so waiting costs nothing but a redelivery that the conditional write absorbs;
+   * at 20 ms, messages finishing ~100 ms apart (a slow S3 or SQS) were deleted nearly one by one.
+   */
   deleteLingerMs?: number
   /** How long shutdown waits for in-flight writes before releasing them, in ms. Default 10 s. */
   drainTimeoutMs?: number
@@ -75,7 +79,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const receivers = Math.ceil(options.concurrency / batch)
   const slots = createSlots(options.concurrency)
   const writeBackoff = createBackoff({ baseMs: 1000, maxMs: 30_000 })
-  const deleter = createDeleter({ queue, log, metrics, lingerMs: options.deleteLingerMs ?? 20 })
+  const deleter = createDeleter({ queue, log, metrics, lingerMs: options.deleteLingerMs ?? 500 })
   const working = new Map<string, Work>()
 
   const release = async (message: ReceivedMessage, seconds: number) => {
