@@ -74,6 +74,15 @@ describe('bearer authentication', () => {
     expect((await get(bearer(token))).statusCode).toBe(401)
   })
 
+  it('answers 401 "Token expired" once a token used before expires, though verified tokens are cached', async () => {
+    const token = signHs256({ sub: 'u1' }, SECRET, 2)
+    expect((await get(bearer(token))).statusCode).toBe(404)
+    await new Promise((resolve) => setTimeout(resolve, 2100))
+    const res = await get(bearer(token))
+    expect(res.statusCode).toBe(401)
+    expect(res.json().detail).toBe('Token expired')
+  })
+
   it("lets a valid token through to the caller's own records", async () => {
     const res = await get(bearer(tokenFor('u1')))
     expect(res.statusCode).toBe(404)
