@@ -23,12 +23,15 @@ function isNotFound(error: unknown): boolean {
 
 /** A tenant's tree in the files bucket. Every method takes the tenant from the caller's token. */
 export function createFiles(store: ObjectStore) {
-  const headFile = async (tenant: string, path: string, field: string) => {
-    const key = resolvePath(tenant, path, 'file', field)
+  /** The object at `key`; 404 "File not found" when there is none. */
+  const headKey = async (key: string) => {
     const info = await run(() => store.head(key))
     if (!info) throw notFound('File not found')
     return info
   }
+
+  const headFile = (tenant: string, path: string, field: string) =>
+    headKey(resolvePath(tenant, path, 'file', field))
 
   const unsatisfiable = (size: number) =>
     new HttpProblem(416, `The range is not satisfiable: the file has ${size} bytes`, {
@@ -41,8 +44,7 @@ export function createFiles(store: ObjectStore) {
     const range = parseRange(header)
     if (range.kind === 'none') return undefined
     if (range.kind === 'from') return { start: range.start, end: range.end }
-    const info = await run(() => store.head(key))
-    if (!info) throw notFound('File not found')
+    const info = await headKey(key)
     if (range.length === 0 || info.size === 0) throw unsatisfiable(info.size)
     return { start: Math.max(0, info.size - range.length), end: info.size - 1 }
   }
@@ -52,11 +54,8 @@ export function createFiles(store: ObjectStore) {
       return await run(() => store.get(key, range ? { range } : {}))
     } catch (error) {
       if (isNotFound(error)) throw notFound('File not found')
-      if (range && isCloudError(error, 'InvalidArgument')) {
-        const info = await run(() => store.head(key))
-        if (!info) throw notFound('File not found')
-        throw unsatisfiable(info.size)
-      }
+      if (range && isCloudError(error, 'InvalidArgument'))
+        throw unsatisfiable((await headKey(key)).size)
       throw error
     }
   }
