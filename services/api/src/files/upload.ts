@@ -8,7 +8,7 @@ import type { Multipart, MultipartFile } from '@fastify/multipart'
 import { isCloudError, type ObjectStore } from '@ferry/cloud'
 import { HttpProblem, payloadTooLarge, unprocessable } from '@ferry/kit'
 import { orUnavailable } from '../unavailable.ts'
-import { relativePath, resolvePath } from './paths.ts'
+import { relativePath, resolvePath, tenantRoot } from './paths.ts'
 import type { UploadedFile } from './schemas.ts'
 
 export interface UploadLimits {
@@ -148,7 +148,7 @@ async function removeStored(
   request: MultipartRequest,
 ): Promise<void> {
   if (files.length === 0) return
-  const keys = files.map((f) => resolvePath(tenant, f.key, 'file', '/'))
+  const keys = files.map((f) => `${tenantRoot(tenant)}${f.key}`)
   try {
     const result = await store.delete(keys)
     if (result.errors.length > 0) request.log.error({ errors: result.errors }, 'upload rollback')
