@@ -4,7 +4,7 @@ import { type Static, Type } from '@sinclair/typebox'
 
 export const Config = Type.Object({
   ...ServerEnv,
-  DATABASE_URL: Type.String({ minLength: 1, description: 'postgres://… or pglite://<dir>' }),
+  DATABASE_URL: Type.String({ minLength: 1, description: 'postgres://…' }),
   S3_BUCKET_NAME: Type.String({
     minLength: 1,
     description: 'The documents bucket, or file://<dir>',
@@ -39,7 +39,7 @@ export const Config = Type.Object({
     Type.String({
       pattern: '^https?://[^\\s]+$',
       description:
-        'The api as clients reach it; presigned URLs of a file:// FILES_BUCKET point here',
+        'The api as clients reach it; presigned URLs of a file:// FILES_BUCKET point here (default: http://localhost:PORT, or HOST:PORT when HOST names one address)',
     }),
   ),
   PRESIGN_SECRET: Type.Optional(
@@ -85,14 +85,21 @@ export function isConfigIssue<T extends object>(value: T | ConfigIssue): value i
 
 /**
  * How the files store presigns: S3 signs its own URLs; a `file://` FILES_BUCKET's URLs point at
- * the api itself (PUBLIC_URL), signed with PRESIGN_SECRET, so both settings are then required.
+ * the api itself (PUBLIC_URL, by default the address it listens on), signed with
+ * PRESIGN_SECRET, which is then required.
  */
 export function filesSetting(config: Config): LocalObjectsOptions | ConfigIssue {
   if (!isLocalUrl(config.FILES_BUCKET)) return {}
-  const { PUBLIC_URL: baseUrl, PRESIGN_SECRET: secret } = config
-  if (baseUrl !== undefined && secret !== undefined) return { presign: { baseUrl, secret } }
+  const { PUBLIC_URL: baseUrl = ownUrl(config), PRESIGN_SECRET: secret } = config
+  if (secret !== undefined) return { presign: { baseUrl, secret } }
   return {
-    name: baseUrl === undefined ? 'PUBLIC_URL' : 'PRESIGN_SECRET',
+    name: 'PRESIGN_SECRET',
     reason: 'required with a file:// FILES_BUCKET (its presigned URLs are served by the api)',
   }
+}
+
+/** The api's own address: a wildcard HOST is reached as localhost. */
+function ownUrl({ HOST, PORT }: Config): string {
+  const host = ['0.0.0.0', '::', '[::]'].includes(HOST) ? 'localhost' : HOST
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${PORT}`
 }

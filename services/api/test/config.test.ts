@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { authSetting, Config, filesSetting, isConfigIssue } from '../src/config.ts'
 
 const base = {
-  DATABASE_URL: 'pglite://memory',
+  DATABASE_URL: 'postgres://u@db:5432/api',
   S3_BUCKET_NAME: 'documents',
   SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
   SQS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/events',
@@ -66,15 +66,23 @@ describe('files configuration', () => {
     expect(filesSetting(load({}))).toEqual({})
   })
 
-  it('needs PUBLIC_URL and PRESIGN_SECRET for a file:// bucket, whose URLs the api serves', () => {
+  it('needs PRESIGN_SECRET for a file:// bucket, whose URLs the api serves', () => {
     const local = { FILES_BUCKET: 'file:///tmp/files' }
-    const missing = filesSetting(load(local))
-    expect(isConfigIssue(missing) && missing.name).toBe('PUBLIC_URL')
     const noSecret = filesSetting(load({ ...local, PUBLIC_URL: 'http://127.0.0.1:3000' }))
     expect(isConfigIssue(noSecret) && noSecret.name).toBe('PRESIGN_SECRET')
     const both = { ...local, PUBLIC_URL: 'http://127.0.0.1:3000', PRESIGN_SECRET: SECRET }
     expect(filesSetting(load(both))).toEqual({
       presign: { baseUrl: 'http://127.0.0.1:3000', secret: SECRET },
+    })
+  })
+
+  it("points a file:// bucket's presigned URLs at the api's own address without PUBLIC_URL", () => {
+    const local = { FILES_BUCKET: 'file:///tmp/files', PRESIGN_SECRET: SECRET }
+    expect(filesSetting(load({ ...local, PORT: '3000' }))).toEqual({
+      presign: { baseUrl: 'http://localhost:3000', secret: SECRET },
+    })
+    expect(filesSetting(load({ ...local, HOST: '127.0.0.1', PORT: '4000' }))).toEqual({
+      presign: { baseUrl: 'http://127.0.0.1:4000', secret: SECRET },
     })
   })
 
