@@ -8,7 +8,7 @@ export type TransactionSql = postgres.TransactionSql
 
 /** Options for {@link connect}. */
 export interface ConnectOptions {
-  /** Pool size. Default 10 on a server; 1 on PGlite, which runs one query at a time anyway. */
+  /** Pool size. Default 10. */
   max?: number
   /** The connection's search_path; overrides a `search_path` parameter in the URL. */
   searchPath?: string
@@ -18,26 +18,21 @@ export interface ConnectOptions {
   onnotice?: (notice: postgres.Notice) => void
 }
 
-/** An open database: the same postgres.js API whichever engine is behind it. */
+/** An open database. */
 export interface Database {
   /**
    * The postgres.js client. Types come back as postgres.js decodes them: NUMERIC and BIGINT
    * arrive as strings (exact), services convert where they need numbers.
    */
   readonly sql: Sql
-  /** Which engine answered: a PostgreSQL server or the embedded PGlite. */
-  readonly kind: 'postgres' | 'pglite'
   /** The URL with any password masked, safe to log. */
   readonly description: string
   /**
    * Resolves when the database answers a trivial query; rejects on failure, or with the
-   * signal's reason as soon as `signal` aborts (the query is cancelled where the engine can).
+   * signal's reason as soon as `signal` aborts (the query is cancelled).
    */
   ping(signal?: AbortSignal): Promise<void>
-  /**
-   * Ends the pool (waiting up to 5 s for running queries), then for PGlite stops its socket
-   * server and closes the engine, flushing it to disk. Later queries reject. Idempotent.
-   */
+  /** Ends the pool (waiting up to 5 s for running queries). Later queries reject. Idempotent. */
   close(): Promise<void>
 }
 

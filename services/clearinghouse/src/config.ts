@@ -10,7 +10,7 @@ export const Config = Type.Object({
   S3_PREFIX: Type.String({ default: '', description: 'Only keys under this prefix; default all' }),
   POLL_INTERVAL: Seconds('Seconds between listings of the bucket (fractions allowed)', 30),
   DATABASE_URL: Type.Optional(
-    Type.String({ minLength: 1, description: 'postgres://… or pglite://<dir>; else DB_* below' }),
+    Type.String({ minLength: 1, description: 'postgres://…; else DB_* below' }),
   ),
   DB_HOST: Type.Optional(Type.String({ minLength: 1 })),
   DB_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5432 }),

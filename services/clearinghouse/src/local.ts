@@ -8,12 +8,12 @@ export async function localEnv(context: LocalContext): Promise<LocalService> {
   return {
     env: {
       S3_BUCKET: context.local(LOCAL_PATHS.rawBucket),
-      DATABASE_URL: `pglite://${join(context.dataDir, LOCAL_PATHS.databases, 'clearinghouse')}`,
+      DATABASE_URL: await context.database('clearinghouse'),
       POLL_INTERVAL: '5',
     },
     notes: [
       `drop a file: cp my.json ${join(context.dataDir, LOCAL_PATHS.rawBucket, 'inbox')}/  (or: node services/clearinghouse/scripts/drop.ts my.json)`,
-      `then: curl -s localhost:${port}/files`,
+      `then: curl -s localhost:${context.port}/files`,
     ],
   }
 }

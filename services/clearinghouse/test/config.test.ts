@@ -36,7 +36,7 @@ describe('database settings', () => {
 
 describe('defaults', () => {
   it('watches the whole bucket every 30 s, two files at once, five attempts', () => {
-    expect(load({ DATABASE_URL: 'pglite://memory' })).toMatchObject({
+    expect(load({ DATABASE_URL: 'postgres://u@db:5432/x' })).toMatchObject({
       S3_PREFIX: '',
       POLL_INTERVAL: 30,
       MAX_ATTEMPTS: 5,
@@ -47,13 +47,13 @@ describe('defaults', () => {
   })
 
   it('accepts a fractional poll interval', () => {
-    expect(load({ DATABASE_URL: 'pglite://memory', POLL_INTERVAL: '0.25' }).POLL_INTERVAL).toBe(
-      0.25,
-    )
+    expect(
+      load({ DATABASE_URL: 'postgres://u@db:5432/x', POLL_INTERVAL: '0.25' }).POLL_INTERVAL,
+    ).toBe(0.25)
   })
 
   it('names S3_BUCKET when it is missing', () => {
-    expect(() => loadSettings({ env: { DATABASE_URL: 'pglite://memory' } })).toThrow(
+    expect(() => loadSettings({ env: { DATABASE_URL: 'postgres://u@db:5432/x' } })).toThrow(
       /S3_BUCKET: required/,
     )
   })

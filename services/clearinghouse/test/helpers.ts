@@ -23,8 +23,9 @@ export interface TestBucket {
   cleanup(): Promise<void>
 }
 
-export async function openTestBucket(): Promise<TestBucket> {
-  const aws = awsTestOptions()
+/** `local`: a directory even where moto is configured, as `npm start` runs it. */
+export async function openTestBucket(options: { local?: boolean } = {}): Promise<TestBucket> {
+  const aws = options.local ? undefined : awsTestOptions()
   let setting: string
   let env: Record<string, string> = {}
   let dispose: () => Promise<void>
@@ -56,8 +57,9 @@ export async function openTestBucket(): Promise<TestBucket> {
   }
 }
 
-export function migratedDatabase(backend?: 'postgres' | 'pglite'): Promise<TestDatabase> {
-  return createTestDatabase({ migrations: MIGRATIONS_DIR, backend })
+/** A fresh schema, migrated, on `serverUrl` (default DATABASE_URL). */
+export function migratedDatabase(serverUrl?: string): Promise<TestDatabase> {
+  return createTestDatabase({ migrations: MIGRATIONS_DIR, serverUrl })
 }
 
 export interface TestService extends ClearinghouseApp {
