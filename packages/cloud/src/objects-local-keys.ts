@@ -20,10 +20,8 @@ export const isFolderKey = (key: string) => key.endsWith('/')
 
 /** The error for a key S3 could hold but a directory cannot. */
 export function unstorableError(key: string, why: string): CloudError {
-  return new CloudError(
-    'InvalidArgument',
-    `key ${JSON.stringify(key)} cannot be stored in a local bucket: ${why}`,
-  )
+  const problem = `key ${JSON.stringify(key)} cannot be stored in a local bucket: ${why}`
+  return new CloudError('InvalidArgument', problem, { keyProblem: problem })
 }
 
 /**
@@ -31,8 +29,10 @@ export function unstorableError(key: string, why: string): CloudError {
  * holding a NUL or backslash, with a `.` or `..` segment, or inside `.ferry/`.
  */
 export function checkKey(key: string): void {
-  const bad = (why: string) =>
-    new CloudError('InvalidArgument', `invalid key ${JSON.stringify(key)}: ${why}`)
+  const bad = (why: string) => {
+    const problem = `invalid key ${JSON.stringify(key)}: ${why}`
+    return new CloudError('InvalidArgument', problem, { keyProblem: problem })
+  }
   if (typeof key !== 'string' || key === '') throw bad('empty')
   if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw bad(`longer than ${MAX_KEY_BYTES} bytes`)
   if (key.startsWith('/')) throw bad('absolute')
