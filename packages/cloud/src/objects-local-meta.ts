@@ -68,8 +68,6 @@ export function toInfo(
   }
 }
 
-export type Sidecars = ReturnType<typeof openSidecars>
-
 /** The sidecars of one store; `tmpDir` must be on the same filesystem as `metaDir`. */
 export function openSidecars(metaDir: string, tmpDir: string) {
   const pathOf = (key: string) => {

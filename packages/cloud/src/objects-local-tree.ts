@@ -24,7 +24,7 @@ const stripQuotes = (etag: string) => etag.replaceAll('"', '')
 const code = (error: unknown) => (error as NodeJS.ErrnoException).code ?? ''
 const NO_PATH = new Set(['EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY'])
 
-export interface Current {
+interface Current {
   info: ObjectInfo
   version: Version
   /** False for a file nobody described yet: its version was just made from its bytes. */
@@ -45,8 +45,6 @@ function checkConditions(key: string, current: ObjectInfo | undefined, options: 
     }
   }
 }
-
-export type Tree = ReturnType<typeof openTree>
 
 export function openTree(root: string) {
   const own = join(root, RESERVED)
