@@ -12,7 +12,7 @@ export async function localEnv(context: LocalContext): Promise<LocalService> {
       POLL_INTERVAL: '5',
     },
     notes: [
-      `drop a file: cp my.json ${join(context.dataDir, LOCAL_PATHS.rawBucket, 'inbox')}/  (or: node services/clearinghouse/scripts/drop.ts my.json)`,
+      `drop a file: cp my.json ${join(context.dataDir, LOCAL_PATHS.rawBucket, 'incoming')}/  (any path in the bucket directory)`,
       `then: curl -s localhost:${context.port}/files`,
     ],
   }

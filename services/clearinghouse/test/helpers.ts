@@ -12,7 +12,6 @@ import { Config } from '../src/config.ts'
 import { MIGRATIONS_DIR } from '../src/migrations.ts'
 import type { BatchLimits } from '../src/records.ts'
 
-/** A bucket of one's own: moto over HTTP when AWS_ENDPOINT_URL is set, else a local directory. */
 export interface TestBucket {
   /** S3_BUCKET for the service. */
   setting: string
@@ -23,7 +22,7 @@ export interface TestBucket {
   cleanup(): Promise<void>
 }
 
-/** `local`: a directory even where moto is configured, as `npm start` runs it. */
+/** A bucket of one's own: moto when AWS_ENDPOINT_URL is set (unless `local`), else a directory. */
 export async function openTestBucket(options: { local?: boolean } = {}): Promise<TestBucket> {
   const aws = options.local ? undefined : awsTestOptions()
   let setting: string
