@@ -73,22 +73,29 @@ install_provider_schema() {
   echo "schema: $SCHEMA"
 }
 
-# Debian's docker-compose (1.29, Python) validates a compose file without a Docker engine.
+# Debian's docker-compose (1.29, Python) validates a compose file without a Docker engine; jq
+# runs deploy/ecs-deploy.sh in its tests.
 COMPOSE=()
-install_compose() {
+install_debian_tools() {
+  local packages=()
   if command -v docker-compose >/dev/null; then
     COMPOSE=(docker-compose)
   elif docker compose version >/dev/null 2>&1; then
     COMPOSE=(docker compose)
   else
+    packages+=(docker-compose)
+    COMPOSE=(docker-compose)
+  fi
+  command -v jq >/dev/null || packages+=(jq)
+  if [ ${#packages[@]} -gt 0 ]; then
     local sudo=()
     [ "$(id -u)" = 0 ] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq >"$LOGS/apt.log" 2>&1
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq docker-compose >>"$LOGS/apt.log" 2>&1 ||
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >>"$LOGS/apt.log" 2>&1 ||
       { cat "$LOGS/apt.log" >&2 && return 1; }
-    COMPOSE=(docker-compose)
   fi
   "${COMPOSE[@]}" version | sed -n 1p
+  jq --version
 }
 
 terraform_fmt() {
@@ -145,7 +152,7 @@ compose_config() {
 
 timed "install: python tools" install_python_tools
 timed "install: provider schema" install_provider_schema
-timed "install: docker-compose" install_compose
+timed "install: docker-compose, jq" install_debian_tools
 timed "terraform fmt -check" terraform_fmt
 timed "infra tests (parse, IAM, env, schema)" infra_tests
 timed "checkov" checkov_run
