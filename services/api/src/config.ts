@@ -59,6 +59,14 @@ export const Config = Type.Object({
   ),
   AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  S3_PUBLIC_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/]+/?$',
+      description:
+        "Where the files bucket's presigned URLs point, when clients reach S3 elsewhere than " +
+        'AWS_ENDPOINT_URL (docker-compose: http://localhost:4566); only the presigner uses it',
+    }),
+  ),
 })
 export type Config = Static<typeof Config>
 

@@ -23,6 +23,10 @@ const app = buildApp({
   store: openObjects(config.S3_BUCKET_NAME, { aws }),
   topic: openTopic(config.SNS_TOPIC_ARN, { aws }),
   queue: openQueue(config.SQS_QUEUE_URL, { aws }),
-  files: openObjects(config.FILES_BUCKET, { aws, local: filesOptions }),
+  files: openObjects(config.FILES_BUCKET, {
+    aws,
+    local: filesOptions,
+    presignEndpoint: config.S3_PUBLIC_ENDPOINT,
+  }),
 })
 await runService(app, { port: config.PORT, host: config.HOST })

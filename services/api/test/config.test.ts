@@ -78,6 +78,16 @@ describe('files configuration', () => {
     })
   })
 
+  it('takes S3_PUBLIC_ENDPOINT as an origin for the presigner only', () => {
+    const config = load({ S3_PUBLIC_ENDPOINT: 'http://localhost:4566' })
+    expect(config.S3_PUBLIC_ENDPOINT).toBe('http://localhost:4566')
+    expect(filesSetting(config)).toEqual({})
+    expect(() => load({ S3_PUBLIC_ENDPOINT: 'localhost:4566' })).toThrow(/S3_PUBLIC_ENDPOINT/)
+    expect(() => load({ S3_PUBLIC_ENDPOINT: 'http://localhost:4566/bucket' })).toThrow(
+      /S3_PUBLIC_ENDPOINT/,
+    )
+  })
+
   it('refuses a PRESIGN_MAX_SECONDS past the 7 days S3 allows', () => {
     expect(() => load({ PRESIGN_MAX_SECONDS: '604801' })).toThrow(/PRESIGN_MAX_SECONDS/)
   })
