@@ -1,5 +1,6 @@
 import { type ConnectOptions, createPool, type Database, once, ping } from './database.ts'
 import { openPglite } from './pglite.ts'
+import { authOptions } from './rds-auth.ts'
 import { parseDatabaseUrl } from './url.ts'
 
 /**
@@ -21,6 +22,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       ...options,
       searchPath: options.searchPath ?? location.searchPath,
     },
+    authOptions(location.url, options.auth),
   )
   return {
     sql,

@@ -1,10 +1,17 @@
 import { isLocalUrl, type LocalObjectsOptions } from '@ferry/cloud'
+import type { DatabaseAuth } from '@ferry/db'
 import { type ConfigIssue, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
 export const Config = Type.Object({
   ...ServerEnv,
   DATABASE_URL: Type.String({ minLength: 1, description: 'postgres://… or pglite://<dir>' }),
+  DATABASE_AUTH: Type.Union([Type.Literal('password'), Type.Literal('iam')], {
+    default: 'password',
+    description:
+      'iam: RDS IAM authentication as the URL user (a fresh token per connection, TLS verified ' +
+      'against the RDS CAs); password: the URL password or PGPASSWORD',
+  }),
   S3_BUCKET_NAME: Type.String({
     minLength: 1,
     description: 'The documents bucket, or file://<dir>',
@@ -103,4 +110,11 @@ export function filesSetting(config: Config): LocalObjectsOptions | ConfigIssue 
     name: baseUrl === undefined ? 'PUBLIC_URL' : 'PRESIGN_SECRET',
     reason: 'required with a file:// FILES_BUCKET (its presigned URLs are served by the api)',
   }
+}
+
+/** How the database connections authenticate (DATABASE_AUTH, signed for AWS_REGION). */
+export function databaseAuth(config: Pick<Config, 'DATABASE_AUTH' | 'AWS_REGION'>): DatabaseAuth {
+  return config.DATABASE_AUTH === 'iam'
+    ? { kind: 'iam', region: config.AWS_REGION }
+    : { kind: 'password' }
 }

@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '@ferry/kit'
 import { describe, expect, it } from 'vitest'
-import { authSetting, Config, filesSetting, isConfigIssue } from '../src/config.ts'
+import { authSetting, Config, databaseAuth, filesSetting, isConfigIssue } from '../src/config.ts'
 
 const base = {
   DATABASE_URL: 'pglite://memory',
@@ -41,6 +41,17 @@ describe('configuration', () => {
     expect(load).toThrow(ConfigError)
     expect(load).toThrow(/JWT_SECRET/)
     expect(load).not.toThrow(/short-secret/)
+  })
+
+  it('authenticates to the database with a password unless DATABASE_AUTH=iam', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig(Config, { env: { ...base, JWT_SECRET: SECRET, ...env } })
+    expect(databaseAuth(load({}))).toEqual({ kind: 'password' })
+    expect(databaseAuth(load({ DATABASE_AUTH: 'iam', AWS_REGION: 'eu-west-1' }))).toEqual({
+      kind: 'iam',
+      region: 'eu-west-1',
+    })
+    expect(() => load({ DATABASE_AUTH: 'token' })).toThrow(/DATABASE_AUTH/)
   })
 
   it('names every missing setting', () => {
