@@ -1,64 +1,62 @@
+import { execFileSync } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
-import { createServer, type Server, type Socket } from 'node:net'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { connect } from '../src/connect.ts'
 import { createPool } from '../src/database.ts'
 import { authOptions, RDS_CERTIFICATE_AUTHORITIES } from '../src/rds-auth.ts'
+import { type PasswordRecorder, startPasswordRecorder } from './fake-postgres.ts'
 
 const URL_IAM = 'postgres://ferry_api@db.abc123.us-east-1.rds.amazonaws.com:5432/api'
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG' }
-/**
- * A PostgreSQL server that only asks for a cleartext password, records it, and refuses it: what
- * each connection attempt sends, without a real server (the test server trusts everyone).
- */
-async function passwordRecorder(): Promise<{ port: number; seen: string[]; server: Server }> {
-  const seen: string[] = []
-  const server = createServer((socket: Socket) => {
-    let buffer = Buffer.alloc(0)
-    let started = false
-    socket.on('data', (chunk) => {
-      if (!started && chunk[0] === 0x16) {
-        seen.push('<TLS ClientHello>')
-        socket.destroy()
-        return
-      }
-      buffer = Buffer.concat([buffer, chunk])
-      for (;;) {
-        const offset = started ? 1 : 0
-        if (buffer.length < offset + 4) return
-        const length = buffer.readInt32BE(offset) + offset
-        if (buffer.length < length) return
-        const message = buffer.subarray(0, length)
-        buffer = buffer.subarray(length)
-        if (!started && message.readInt32BE(4) === 80877103) {
-          seen.push('<SSLRequest>')
-          socket.write('N')
-        } else if (!started) {
-          started = true
-          socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3])) // AuthenticationCleartextPassword
-        } else if (message[0] === 0x70) {
-          seen.push(message.toString('utf8', 5, length - 1)) // PasswordMessage
-          const fields = 'SFATAL\0C28P01\0Mpassword authentication failed\0\0'
-          const error = Buffer.alloc(5 + Buffer.byteLength(fields))
-          error.write('E')
-          error.writeInt32BE(4 + Buffer.byteLength(fields), 1)
-          error.write(fields, 5)
-          socket.end(error)
-        }
-      }
-    })
-    socket.on('error', () => {})
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return { port: address.port, seen, server }
+const servers: PasswordRecorder[] = []
+afterEach(async () => {
+  await Promise.all(servers.splice(0).map((s) => s.close()))
+})
+
+async function recorder(tls?: { key: string; cert: string }): Promise<PasswordRecorder> {
+  const server = await startPasswordRecorder(tls)
+  servers.push(server)
+  return server
 }
 
-const servers: Server[] = []
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))))
-})
+/** A self-signed certificate for localhost (openssl), or undefined where openssl is missing. */
+function selfSigned(): { key: string; cert: string } | undefined {
+  const dir = mkdtempSync(join(tmpdir(), 'ferry-tls-'))
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    )
+    return {
+      key: readFileSync(join(dir, 'key.pem'), 'utf8'),
+      cert: readFileSync(join(dir, 'cert.pem'), 'utf8'),
+    }
+  } catch {
+    return undefined
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
 
 describe('IAM database authentication', () => {
   it('adds nothing for password authentication', () => {
@@ -91,8 +89,7 @@ describe('IAM database authentication', () => {
   })
 
   it('asks for a fresh token on each connection attempt', async () => {
-    const { port, seen, server } = await passwordRecorder()
-    servers.push(server)
+    const { port, seen } = await recorder()
     let signed = 0
     const credentials = async () => {
       signed += 1
@@ -133,8 +130,7 @@ describe('IAM database authentication', () => {
   })
 
   it('demands TLS before sending anything, whatever the URL says', async () => {
-    const { port, seen, server } = await passwordRecorder()
-    servers.push(server)
+    const { port, seen } = await recorder()
     const db = await connect(`postgres://ferry_api@localhost:${port}/api?sslmode=disable`, {
       auth: { kind: 'iam', region: 'us-east-1', credentials: CREDENTIALS },
     })
@@ -148,5 +144,30 @@ describe('IAM database authentication', () => {
     const iam = { kind: 'iam', region: 'us-east-1' } as const
     expect(() => authOptions('postgres://db.example:5432/api', iam)).toThrow(/user/)
     expect(() => authOptions('postgres://u:secret@db.example:5432/api', iam)).toThrow(/password/)
+  })
+})
+
+const certificate = selfSigned()
+describe.runIf(certificate)('the server certificate (a self-signed one for localhost)', () => {
+  it('is refused with IAM authentication, even when the URL says sslmode=require', async () => {
+    const { port, seen } = await recorder(certificate)
+    const db = await connect(`postgres://ferry_api@localhost:${port}/api?sslmode=require`, {
+      auth: { kind: 'iam', region: 'us-east-1', credentials: CREDENTIALS },
+    })
+    await expect(db.ping()).rejects.toThrow(/self[- ]signed certificate/)
+    await db.close()
+    expect(seen[0]).toBe('<SSLRequest>')
+    expect(seen.every((s) => s.startsWith('<'))).toBe(true)
+  })
+
+  it('is accepted by a plain sslmode=require, which is why IAM authentication does not use it', async () => {
+    const { port, seen } = await recorder(certificate)
+    const db = await connect(
+      `postgres://ferry_api:sent-in-clear@localhost:${port}/api?sslmode=require`,
+    )
+    await expect(db.ping()).rejects.toThrow(/password authentication failed/)
+    await db.close()
+    expect(seen).toContain('<TLS established>')
+    expect(seen).toContain('sent-in-clear')
   })
 })
