@@ -14,7 +14,7 @@
 set -euo pipefail
 
 [ $# -eq 4 ] || {
-  sed -n '2,14p' "$0" >&2
+  sed -n '2,13p' "$0" >&2
   exit 2
 }
 tag=$1 previous=$2 all=$3 affected=$4
