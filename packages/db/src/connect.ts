@@ -1,4 +1,5 @@
 import { type ConnectOptions, createPool, type Database, once, ping } from './database.ts'
+import { authOptions } from './rds-auth.ts'
 import { parseDatabaseUrl } from './url.ts'
 
 /**
@@ -14,6 +15,7 @@ export async function connect(url: string, options: ConnectOptions = {}): Promis
       ...options,
       searchPath: options.searchPath ?? location.searchPath,
     },
+    authOptions(location.url, options.auth),
   )
   return {
     sql,

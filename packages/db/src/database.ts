@@ -1,4 +1,5 @@
 import postgres from 'postgres'
+import type { AuthOptions, DatabaseAuth } from './rds-auth.ts'
 
 /** The postgres.js client every service writes its queries against. */
 export type Sql = postgres.Sql
@@ -16,6 +17,8 @@ export interface ConnectOptions {
   applicationName?: string
   /** Receives server notices (e.g. "relation already exists, skipping"). Default: dropped. */
   onnotice?: (notice: postgres.Notice) => void
+  /** How a server connection authenticates (see DatabaseAuth). Default: password. */
+  auth?: DatabaseAuth
 }
 
 /** An open database. */
@@ -41,6 +44,7 @@ export function createPool(
   url: string,
   defaults: { max: number; idleTimeout: number },
   options: ConnectOptions,
+  auth: AuthOptions = {},
 ): Sql {
   const connection: Record<string, string> = {}
   if (options.searchPath !== undefined) connection.search_path = options.searchPath
@@ -56,6 +60,7 @@ export function createPool(
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     connection,
     onnotice: options.onnotice ?? (() => {}),
+    ...auth,
   })
 }
 

@@ -1,10 +1,17 @@
 import { isLocalUrl, type LocalObjectsOptions } from '@ferry/cloud'
+import type { DatabaseAuth } from '@ferry/db'
 import { type ConfigIssue, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
 export const Config = Type.Object({
   ...ServerEnv,
   DATABASE_URL: Type.String({ minLength: 1, description: 'postgres://…' }),
+  DATABASE_AUTH: Type.Union([Type.Literal('password'), Type.Literal('iam')], {
+    default: 'password',
+    description:
+      'iam: RDS IAM authentication as the URL user (a fresh token per connection, TLS verified ' +
+      'against the RDS CAs); password: the URL password or PGPASSWORD',
+  }),
   S3_BUCKET_NAME: Type.String({
     minLength: 1,
     description: 'The documents bucket, or file://<dir>',
@@ -59,6 +66,14 @@ export const Config = Type.Object({
   ),
   AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  S3_PUBLIC_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/]+/?$',
+      description:
+        "Where the files bucket's presigned URLs point, when clients reach S3 elsewhere than " +
+        'AWS_ENDPOINT_URL (docker-compose: http://localhost:4566); only the presigner uses it',
+    }),
+  ),
 })
 export type Config = Static<typeof Config>
 
@@ -102,4 +117,11 @@ export function filesSetting(config: Config): LocalObjectsOptions | ConfigIssue 
 function ownUrl({ HOST, PORT }: Config): string {
   const host = ['0.0.0.0', '::', '[::]'].includes(HOST) ? 'localhost' : HOST
   return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${PORT}`
+}
+
+/** How the database connections authenticate (DATABASE_AUTH, signed for AWS_REGION). */
+export function databaseAuth(config: Pick<Config, 'DATABASE_AUTH' | 'AWS_REGION'>): DatabaseAuth {
+  return config.DATABASE_AUTH === 'iam'
+    ? { kind: 'iam', region: config.AWS_REGION }
+    : { kind: 'password' }
 }

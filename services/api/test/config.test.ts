@@ -1,6 +1,6 @@
 import { ConfigError, loadConfig } from '@ferry/kit'
 import { describe, expect, it } from 'vitest'
-import { authSetting, Config, filesSetting, isConfigIssue } from '../src/config.ts'
+import { authSetting, Config, databaseAuth, filesSetting, isConfigIssue } from '../src/config.ts'
 
 const base = {
   DATABASE_URL: 'postgres://u@db:5432/api',
@@ -41,6 +41,17 @@ describe('configuration', () => {
     expect(load).toThrow(ConfigError)
     expect(load).toThrow(/JWT_SECRET/)
     expect(load).not.toThrow(/short-secret/)
+  })
+
+  it('authenticates to the database with a password unless DATABASE_AUTH=iam', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig(Config, { env: { ...base, JWT_SECRET: SECRET, ...env } })
+    expect(databaseAuth(load({}))).toEqual({ kind: 'password' })
+    expect(databaseAuth(load({ DATABASE_AUTH: 'iam', AWS_REGION: 'eu-west-1' }))).toEqual({
+      kind: 'iam',
+      region: 'eu-west-1',
+    })
+    expect(() => load({ DATABASE_AUTH: 'token' })).toThrow(/DATABASE_AUTH/)
   })
 
   it('names every missing setting', () => {
@@ -84,6 +95,16 @@ describe('files configuration', () => {
     expect(filesSetting(load({ ...local, HOST: '127.0.0.1', PORT: '4000' }))).toEqual({
       presign: { baseUrl: 'http://127.0.0.1:4000', secret: SECRET },
     })
+  })
+
+  it('takes S3_PUBLIC_ENDPOINT as an origin for the presigner only', () => {
+    const config = load({ S3_PUBLIC_ENDPOINT: 'http://localhost:4566' })
+    expect(config.S3_PUBLIC_ENDPOINT).toBe('http://localhost:4566')
+    expect(filesSetting(config)).toEqual({})
+    expect(() => load({ S3_PUBLIC_ENDPOINT: 'localhost:4566' })).toThrow(/S3_PUBLIC_ENDPOINT/)
+    expect(() => load({ S3_PUBLIC_ENDPOINT: 'http://localhost:4566/bucket' })).toThrow(
+      /S3_PUBLIC_ENDPOINT/,
+    )
   })
 
   it('refuses a PRESIGN_MAX_SECONDS past the 7 days S3 allows', () => {

@@ -26,6 +26,16 @@ describe('database settings', () => {
     expect(settings.databaseUrl).toBe('postgres://u@h:6432/ch')
   })
 
+  it('authenticates with a password unless DATABASE_AUTH=iam', () => {
+    const url = { DATABASE_URL: 'postgres://ferry_clearinghouse@db:5432/clearinghouse' }
+    expect(load(url).databaseAuth).toEqual({ kind: 'password' })
+    expect(load({ ...url, DATABASE_AUTH: 'iam', AWS_REGION: 'eu-west-1' }).databaseAuth).toEqual({
+      kind: 'iam',
+      region: 'eu-west-1',
+    })
+    expect(() => load({ ...url, DATABASE_AUTH: 'yes' })).toThrow(/DATABASE_AUTH/)
+  })
+
   it('names DATABASE_URL when no database is configured', () => {
     expect(() => load({})).toThrow(ConfigError)
     expect(() => load({ DB_HOST: 'h' })).toThrow(

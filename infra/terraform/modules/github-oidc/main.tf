@@ -26,6 +26,7 @@ locals {
   services    = [for env in var.environments : "arn:${local.partition}:ecs:${local.region}:${local.account}:service/${var.prefix}-${env}/${var.prefix}-${env}-*"]
   task_roles  = [for env in var.environments : "arn:${local.partition}:iam::${local.account}:role/${var.prefix}-${env}-*-task"]
   exec_roles  = [for env in var.environments : "arn:${local.partition}:iam::${local.account}:role/${var.prefix}-${env}-*-exec"]
+  tasks       = [for env in var.environments : "arn:${local.partition}:ecs:${local.region}:${local.account}:task/${var.prefix}-${env}/*"]
   deploy_parameters = [
     for env in var.environments : "arn:${local.partition}:ssm:${local.region}:${local.account}:parameter/${var.prefix}/${env}/deploy/*"
   ]
@@ -116,6 +117,22 @@ data "aws_iam_policy_document" "cd" {
     sid       = "ReadClusters"
     actions   = ["ecs:DescribeClusters"]
     resources = local.clusters
+  }
+  # The smoke test reads each task's container health (the readiness probes).
+  statement {
+    sid       = "ReadServiceTasks"
+    actions   = ["ecs:DescribeTasks"]
+    resources = local.tasks
+  }
+  statement {
+    sid       = "ListServiceTasks"
+    actions   = ["ecs:ListTasks"]
+    resources = ["*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = local.clusters
+    }
   }
   statement {
     sid       = "PassTaskRoles"
