@@ -421,9 +421,9 @@ export function objectStoreContract(
         expect(await store.list({ prefix: 'nothing-here/' })).toEqual({ objects: [], prefixes: [] })
       })
 
-      it.runIf(options.keyAlsoFolder)(
-        'keeps a key apart from the keys below it as a folder',
-        async () => {
+      // S3 only: a local bucket refuses such a key (objects-local-dir.test.ts shows how).
+      if (options.keyAlsoFolder) {
+        it('keeps a key apart from the keys below it as a folder', async () => {
           await store.put('kf/a', 'file')
           await store.put('kf/a/b', 'below')
           expect((await store.list({ prefix: 'kf/' })).objects.map((o) => o.key)).toEqual([
@@ -431,8 +431,8 @@ export function objectStoreContract(
             'kf/a/b',
           ])
           expect((await store.getBuffer('kf/a')).body.toString()).toBe('file')
-        },
-      )
+        })
+      }
 
       it('keeps a folder marker ending in / apart from the keys under it', async () => {
         await store.put('fm/folder/', '')
