@@ -181,11 +181,24 @@ remove_containers() {
 
 MOTO_PID=
 DB_ADMIN_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+# A service whose container was not stopped (the run was interrupted) keeps running: smoke.ts
+# notes each service's node pid in $STRAYS, and those still running a service go.
+STRAYS=$STORE/running.pids
+kill_strays() {
+  local pid
+  [ -f "$STRAYS" ] || return 0
+  while read -r pid; do
+    { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q 'node src/main.ts' &&
+      kill -KILL "$pid" 2>/dev/null || true
+  done <"$STRAYS"
+  rm -f "$STRAYS"
+}
+
 cleanup() {
+  kill_strays
   remove_containers
   [ -z "$MOTO_PID" ] || kill "$MOTO_PID" 2>/dev/null || true
 }
-trap cleanup EXIT
 
 start_moto() {
   if [ -n "${AWS_ENDPOINT_URL:-}" ]; then
@@ -214,6 +227,8 @@ if ! flock -n 9; then
   echo "another .ci/images.sh holds $STORE/lock: waiting for it"
   flock 9
 fi
+trap cleanup EXIT
+kill_strays
 TOTAL_START=$SECONDS
 step "tools (buildah, mmdebstrap)"
 install_tools

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
+import { appendFile, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type ImageConfig, nodeUnder, removeContainer, runInContainer, uidOf } from './buildah.ts'
 
@@ -14,6 +14,11 @@ export interface Booted {
   /** The uid its node process runs as (a host process: chroot isolation has no namespaces). */
   uid: number
   exited: Promise<number | null>
+}
+
+/** Notes a service's pid where .ci/images.sh finds it if this run is interrupted. */
+async function noteRunning(pid: number): Promise<void> {
+  await appendFile(join(process.env.FERRY_IMAGES_STORE ?? '.', 'running.pids'), `${pid}\n`)
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
@@ -55,11 +60,16 @@ export async function boot(
     const readySeconds = (performance.now() - started) / 1000
     const pid = await nodeUnder(child.pid ?? -1)
     if (pid === undefined) throw new Error('no node process under buildah run')
+    await noteRunning(pid)
     return { service, url, container, child, readySeconds, uid: await uidOf(pid), exited }
   } catch (error) {
-    child.kill('SIGKILL')
+    // node first: killed first, buildah would leave its chroot helper and node running.
     const pid = await nodeUnder(child.pid ?? -1)
     if (pid !== undefined) process.kill(pid, 'SIGKILL')
+    if (child.exitCode === null) {
+      await Promise.race([exited, sleep(5000)])
+      child.kill('SIGKILL')
+    }
     await exited
     await removeContainer(container)
     const tail = (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-5)
