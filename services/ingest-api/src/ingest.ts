@@ -24,14 +24,25 @@ export interface IngestOptions {
   payloadVersion: string
 }
 
+/** A payload checked and turned into its queue message, not yet published. */
+export interface Prepared {
+  body: string
+  accepted: Accepted
+}
+
 export interface Ingestor {
   /** 401 when no token is presented (no secret read), 403 when it is wrong, 503 when unreadable. */
   authorize(authorization: string | undefined, bodyToken: string | null | undefined): Promise<void>
   /**
-   * Publishes one payload and resolves only once the queue accepted it. `messageKey` (an
-   * idempotency key) makes the message id deterministic. Throws 400 for a bad timestamp, 413 for a
-   * message too large for the queue, 503 when the queue is unavailable.
+   * Checks one payload and builds its message without publishing anything, so a batch can check
+   * every item before it queues any. `messageKey` (an idempotency key) makes the message id
+   * deterministic. Throws 400 for a bad timestamp or a payload that cannot be serialised, 413 for
+   * a message too large for the queue.
    */
+  prepare(data: EmailData, messageKey?: string): Prepared
+  /** Resolves once the queue accepted the message; throws 503 when the queue is unavailable. */
+  publish(prepared: Prepared): Promise<Accepted>
+  /** prepare, then publish. */
   accept(data: EmailData, messageKey?: string): Promise<Accepted>
 }
 
@@ -48,9 +59,18 @@ function secretProblem(error: unknown): HttpProblem {
   })
 }
 
+/** The envelope as JSON; 400 when it cannot be serialised (JSON.stringify recurses, so a deep enough value overflows the stack). */
+function serialise(envelope: Envelope): string {
+  try {
+    return JSON.stringify(envelope)
+  } catch (error) {
+    throw badRequest('/data cannot be serialised as JSON', { code: 'unserialisable', cause: error })
+  }
+}
+
 export function createIngestor(options: IngestOptions): Ingestor {
   const { secret, publisher, payloadVersion } = options
-  return {
+  const ingestor: Ingestor = {
     async authorize(authorization, bodyToken) {
       const token = presentedToken(authorization, bodyToken)
       if (token === undefined) throw unauthorized('Token is required')
@@ -63,7 +83,7 @@ export function createIngestor(options: IngestOptions): Ingestor {
       if (!tokensMatch(token, expected)) throw forbidden('Invalid token')
     },
 
-    async accept(data, messageKey) {
+    prepare(data, messageKey) {
       const timestamp = parseUnixTimestamp(data.email_timestream)
       if (timestamp === undefined) throw badRequest('email_timestream must be a unix timestamp')
       const envelope: Envelope = {
@@ -72,14 +92,19 @@ export function createIngestor(options: IngestOptions): Ingestor {
         payload_version: payloadVersion,
         data: { ...data, email_timestream: timestamp },
       }
-      const body = JSON.stringify(envelope)
+      const body = serialise(envelope)
       if (Buffer.byteLength(body) > SQS_MAX_MESSAGE_BYTES) {
         throw payloadTooLarge(
           `The message would exceed the queue's limit of ${SQS_MAX_MESSAGE_BYTES} bytes`,
         )
       }
+      const { message_id, received_at } = envelope
+      return { body, accepted: { status: 'accepted', message_id, received_at } }
+    },
+
+    async publish(prepared) {
       try {
-        await publisher.publish(body)
+        await publisher.publish(prepared.body)
       } catch (error) {
         const transient =
           !(error instanceof CloudError) || error.transient || error.code === 'Unknown'
@@ -88,11 +113,12 @@ export function createIngestor(options: IngestOptions): Ingestor {
           { retryAfterSeconds: RETRY_AFTER_SECONDS, cause: error },
         )
       }
-      return {
-        status: 'accepted',
-        message_id: envelope.message_id,
-        received_at: envelope.received_at,
-      }
+      return prepared.accepted
+    },
+
+    async accept(data, messageKey) {
+      return ingestor.publish(ingestor.prepare(data, messageKey))
     },
   }
+  return ingestor
 }
