@@ -1,8 +1,10 @@
 import { CloudError, isCloudError, type Secret } from '@ferry/cloud'
 import {
+  assertMaxDepth,
   badRequest,
   forbidden,
   type HttpProblem,
+  MAX_JSON_DEPTH,
   payloadTooLarge,
   serviceUnavailable,
   unauthorized,
@@ -36,7 +38,8 @@ export interface Ingestor {
   /**
    * Checks one payload and builds its message without publishing anything, so a batch can check
    * every item before it queues any. `messageKey` (an idempotency key) makes the message id
-   * deterministic. Throws 400 for a bad timestamp or a payload that cannot be serialised, 413 for
+   * deterministic. Throws 400 for a payload nested deeper than MAX_JSON_DEPTH (64) levels, a bad
+   * timestamp or a payload that cannot be serialised, 413 for
    * a message too large for the queue.
    */
   prepare(data: EmailData, messageKey?: string): Prepared
@@ -84,6 +87,7 @@ export function createIngestor(options: IngestOptions): Ingestor {
     },
 
     prepare(data, messageKey) {
+      assertMaxDepth(data, MAX_JSON_DEPTH, '/data')
       const timestamp = parseUnixTimestamp(data.email_timestream)
       if (timestamp === undefined) throw badRequest('email_timestream must be a unix timestamp')
       const envelope: Envelope = {
