@@ -10,6 +10,7 @@ import {
   unauthorized,
 } from '@ferry/kit'
 import { type Envelope, uuidFromName, uuidv7 } from '@ferry/schemas'
+import { createKeyMemory, fingerprint, type KeyMemory } from './idempotency.ts'
 import type { Publisher } from './publisher.ts'
 import type { Accepted, EmailData } from './schemas.ts'
 import { parseUnixTimestamp } from './timestamp.ts'
@@ -24,12 +25,16 @@ export interface IngestOptions {
   secret: Secret
   publisher: Publisher
   payloadVersion: string
+  /** Remembers recent Idempotency-Keys; default: a fresh memory of REMEMBERED_KEYS keys. */
+  keys?: KeyMemory
 }
 
 /** A payload checked and turned into its queue message, not yet published. */
 export interface Prepared {
   body: string
   accepted: Accepted
+  /** The Idempotency-Key and the payload's fingerprint, remembered once the queue accepted it. */
+  idempotency?: { key: string; print: string }
 }
 
 export interface Ingestor {
@@ -39,8 +44,8 @@ export interface Ingestor {
    * Checks one payload and builds its message without publishing anything, so a batch can check
    * every item before it queues any. `messageKey` (an idempotency key) makes the message id
    * deterministic. Throws 400 for a payload nested deeper than MAX_JSON_DEPTH (64) levels, a bad
-   * timestamp or a payload that cannot be serialised, 413 for
-   * a message too large for the queue.
+   * timestamp or a payload that cannot be serialised, 413 for a message too large for the
+   * queue, 422 for an Idempotency-Key this process accepted with another payload.
    */
   prepare(data: EmailData, messageKey?: string): Prepared
   /** Resolves once the queue accepted the message; throws 503 when the queue is unavailable. */
@@ -73,6 +78,7 @@ function serialise(envelope: Envelope): string {
 
 export function createIngestor(options: IngestOptions): Ingestor {
   const { secret, publisher, payloadVersion } = options
+  const keys = options.keys ?? createKeyMemory()
   const ingestor: Ingestor = {
     async authorize(authorization, bodyToken) {
       const token = presentedToken(authorization, bodyToken)
@@ -90,11 +96,20 @@ export function createIngestor(options: IngestOptions): Ingestor {
       assertMaxDepth(data, MAX_JSON_DEPTH, '/data')
       const timestamp = parseUnixTimestamp(data.email_timestream)
       if (timestamp === undefined) throw badRequest('email_timestream must be a unix timestamp')
+      const normalised = { ...data, email_timestream: timestamp }
+      // The id is derived from the key and the payload: the same payload under the same key is the
+      // same message (one object downstream); another payload under it is refused while the key is
+      // remembered and otherwise becomes a message of its own, never silently dropped.
+      const idempotency =
+        messageKey === undefined ? undefined : { key: messageKey, print: fingerprint(normalised) }
+      if (idempotency) keys.check(idempotency.key, idempotency.print)
       const envelope: Envelope = {
-        message_id: messageKey ? uuidFromName(IDEMPOTENCY_NAMESPACE, messageKey) : uuidv7(),
+        message_id: idempotency
+          ? uuidFromName(IDEMPOTENCY_NAMESPACE, `${idempotency.key}\n${idempotency.print}`)
+          : uuidv7(),
         received_at: new Date().toISOString(),
         payload_version: payloadVersion,
-        data: { ...data, email_timestream: timestamp },
+        data: normalised,
       }
       const body = serialise(envelope)
       if (Buffer.byteLength(body) > SQS_MAX_MESSAGE_BYTES) {
@@ -103,7 +118,7 @@ export function createIngestor(options: IngestOptions): Ingestor {
         )
       }
       const { message_id, received_at } = envelope
-      return { body, accepted: { status: 'accepted', message_id, received_at } }
+      return { body, accepted: { status: 'accepted', message_id, received_at }, idempotency }
     },
 
     async publish(prepared) {
@@ -117,6 +132,8 @@ export function createIngestor(options: IngestOptions): Ingestor {
           { retryAfterSeconds: RETRY_AFTER_SECONDS, cause: error },
         )
       }
+      const { idempotency } = prepared
+      if (idempotency) keys.remember(idempotency.key, idempotency.print)
       return prepared.accepted
     },
 
