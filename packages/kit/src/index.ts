@@ -38,3 +38,4 @@ export {
 } from './problem.ts'
 export { type RunOptions, runService } from './run.ts'
 export { createService, type ServiceApp, type ServiceOptions } from './service.ts'
+export { type RequestTimeouts, TIMEOUT_DEFAULTS } from './timeouts.ts'
