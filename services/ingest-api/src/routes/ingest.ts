@@ -56,10 +56,31 @@ function rejection(error: unknown, index: number, log: ServiceApp['log']): Batch
 export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions): Promise<void> {
   const { ingestor } = options
 
+  /**
+   * An Authorization header is checked before the body is read, so a client without the token
+   * cannot make the service read (or wait for) its body; a refused one also closes the connection.
+   * Without the header the token may be in the body, which the handler checks once it is read.
+   */
+  const headerFirst = async (
+    authorization: string | undefined,
+    reply: { header(name: string, value: string): unknown },
+  ) => {
+    if (authorization === undefined) return
+    try {
+      await ingestor.authorize(authorization, undefined)
+    } catch (error) {
+      reply.header('connection', 'close')
+      throw error
+    }
+  }
+  const bodyToken = (authorization: string | undefined, token: string | null | undefined) =>
+    authorization === undefined ? ingestor.authorize(undefined, token) : Promise.resolve()
+
   app.post(
     '/ingest',
     {
       bodyLimit: options.maxBodyBytes,
+      onRequest: (request, reply) => headerFirst(request.headers.authorization, reply),
       schema: {
         summary: 'Accept one email payload onto the ingest queue',
         headers: Headers,
@@ -69,7 +90,7 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
     },
     async (request) => {
       const { headers, body } = request
-      await ingestor.authorize(headers.authorization, body.token)
+      await bodyToken(headers.authorization, body.token)
       return ingestor.accept(body.data, headers['idempotency-key'])
     },
   )
@@ -78,6 +99,7 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
     '/ingest/batch',
     {
       bodyLimit: options.maxBatchBodyBytes,
+      onRequest: (request, reply) => headerFirst(request.headers.authorization, reply),
       schema: {
         summary: 'Accept up to 500 payloads; each is validated and published on its own',
         description: '200 when every item was accepted, 207 when some were rejected.',
@@ -92,7 +114,7 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
     },
     async (request, reply) => {
       const { headers, body } = request
-      await ingestor.authorize(headers.authorization, body.token)
+      await bodyToken(headers.authorization, body.token)
       const key = headers['idempotency-key']
       // Every item is checked before any is queued, and every outcome after that is answered per
       // item: a client must learn which items were queued, or its retry duplicates them.
