@@ -11,7 +11,7 @@ export interface RequestTimeouts {
   /**
    * A body must arrive at `minBodyBytes` per window of this many ms until it is complete, or the
    * connection is answered 408 and closed. Default 10 s: a body trickled one byte every 5 s is
-   * cut after 10–20 s, while a large upload at any useful speed never is.
+   * cut after 10 s, while a large upload at any useful speed is bounded only by requestTimeoutMs.
    */
   bodyTimeoutMs?: number
   /** Default 8 KiB (under 1 KB/s). */
