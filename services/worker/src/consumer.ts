@@ -81,7 +81,11 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const writeBackoff = createBackoff({ baseMs: 1000, maxMs: 30_000 })
   const deleter = createDeleter({ queue, log, metrics, lingerMs: options.deleteLingerMs ?? 500 })
   const working = new Map<string, Work>()
-  const gate = createStoreGate({ ping: () => objects.ping(), log })
+  const gate = createStoreGate({
+    ping: () => objects.ping(),
+    log,
+    gauge: metrics.storeUnavailable,
+  })
 
   const release = async (message: ReceivedMessage, seconds: number) => {
     metrics.released.inc()

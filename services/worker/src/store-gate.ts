@@ -33,6 +33,8 @@ export interface StoreGate {
 export interface StoreGateOptions {
   ping: () => Promise<void>
   log: Log
+  /** Told 1 when the store goes down, 0 when it answers again. */
+  gauge?: { set(value: number): void }
   baseMs?: number
   maxMs?: number
 }
@@ -48,6 +50,7 @@ export function createStoreGate(options: StoreGateOptions): StoreGate {
   const markUp = () => {
     if (!down) return
     down = false
+    options.gauge?.set(0)
     log.warn({ outage_s: (Date.now() - since) / 1000 }, 'object store answers again; receiving')
     for (const wake of waiters) wake()
     waiters.clear()
@@ -74,6 +77,7 @@ export function createStoreGate(options: StoreGateOptions): StoreGate {
       if (down) return
       down = true
       since = Date.now()
+      options.gauge?.set(1)
       log.error(
         { err: error },
         'object store unavailable; receiving paused and messages held until it answers',

@@ -178,15 +178,18 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
     const w = await started({
       maxReceiveCount: 2,
       wrapObjects: unreachableWhile(outage),
-      env: { VISIBILITY_TIMEOUT: '1', WORKER_CONCURRENCY: '4', MAX_MESSAGES: '2' },
+      // 2 s, not 1: the held messages' heartbeats (every half timeout) must not lapse on a
+      // loaded machine, which would be a receive this test does not mean to count.
+      env: { VISIBILITY_TIMEOUT: '2', WORKER_CONCURRENCY: '4', MAX_MESSAGES: '2' },
     })
     const all = Array.from({ length: 6 }, () => envelope())
     await w.send(...all)
     expect(await eventually(() => outage.calls > 0)).toBe(true)
-    // Down for twice maxReceiveCount × visibility timeout (2 × 1 s).
-    await sleep(4000)
+    // Down for longer than maxReceiveCount × visibility timeout (2 × 2 s).
+    await sleep(5000)
     const receivedWhileDown = w.metrics.received.value()
     expect(receivedWhileDown).toBeLessThanOrEqual(4)
+    expect(w.metrics.storeUnavailable.value()).toBe(1)
     outage.down = false
     expect(await eventually(() => w.metrics.deleted.value() === all.length, 20_000)).toBe(true)
     expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
@@ -194,6 +197,7 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
     expect(w.metrics.received.value()).toBe(all.length)
     expect(w.metrics.written.value()).toBe(all.length)
     expect(w.metrics.duplicates.value()).toBe(0)
+    expect(w.metrics.storeUnavailable.value()).toBe(0)
     expect(await eventually(async () => (await w.queue.depth()).visible === 0)).toBe(true)
   }, 40_000)
 
