@@ -8,6 +8,7 @@ export {
   ServerEnv,
 } from './config.ts'
 export { type HealthOptions, Readiness, type ReadinessCheck } from './health.ts'
+export { assertMaxDepth, jsonDepth, MAX_JSON_DEPTH } from './json-depth.ts'
 export type { Closer, Loop } from './lifecycle.ts'
 export {
   devSecret,
@@ -37,3 +38,4 @@ export {
 } from './problem.ts'
 export { type RunOptions, runService } from './run.ts'
 export { createService, type ServiceApp, type ServiceOptions } from './service.ts'
+export { type RequestTimeouts, TIMEOUT_DEFAULTS } from './timeouts.ts'

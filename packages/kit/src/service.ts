@@ -11,6 +11,7 @@ import { type HealthOptions, installHealth } from './health.ts'
 import { installLifecycle } from './lifecycle.ts'
 import { loggerOptions, requestId } from './logging.ts'
 import { installOpenApi, type OpenApiOptions } from './openapi.ts'
+import { installBodyTimeout, type RequestTimeouts, serverTimeoutOptions } from './timeouts.ts'
 import { AJV_OPTIONS, buildValidator } from './validation.ts'
 
 /** The Fastify instance every ferry service is built on, typed with the TypeBox provider. */
@@ -37,6 +38,8 @@ export interface ServiceOptions {
   openapi?: OpenApiOptions
   /** How long runService waits for close before it exits with 1, default 10 s. */
   shutdownTimeoutMs?: number
+  /** How long clients may take to send a request (headers, body); defaults in TIMEOUT_DEFAULTS. */
+  timeouts?: RequestTimeouts
 }
 
 const shutdownTimeouts = new WeakMap<FastifyInstance, number>()
@@ -65,6 +68,7 @@ export function createService(options: ServiceOptions): ServiceApp {
     ajv: AJV_OPTIONS,
     schemaController: { compilersFactory: { buildValidator: buildValidator() } },
     return503OnClosing: true,
+    ...serverTimeoutOptions(options.timeouts ?? {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON services: a text/plain body is answered 415 rather than validated as a string.
@@ -72,6 +76,7 @@ export function createService(options: ServiceOptions): ServiceApp {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
   })
+  installBodyTimeout(app, options.timeouts ?? {})
   installErrorHandling(app)
   const lifecycle = installLifecycle(app)
   installOpenApi(app, options, options.openapi)

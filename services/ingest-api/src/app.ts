@@ -1,5 +1,5 @@
 import type { Queue, Secret } from '@ferry/cloud'
-import { createService, type ServiceApp } from '@ferry/kit'
+import { createService, type RequestTimeouts, type ServiceApp } from '@ferry/kit'
 import type { Config } from './config.ts'
 import { createIngestor } from './ingest.ts'
 import { createPublisher, type Publisher } from './publisher.ts'
@@ -10,6 +10,8 @@ export interface Deps {
   queue: Queue
   secret: Secret
   logger?: { stream?: NodeJS.WritableStream }
+  /** Slow-client limits; the kit's defaults when unset. */
+  timeouts?: RequestTimeouts
 }
 
 export interface IngestApp {
@@ -30,6 +32,7 @@ export function buildApp(deps: Deps): IngestApp {
     logger: deps.logger,
     health: { paths: ['/health', '/healthz'], body: () => ({ status: 'ok' }) },
     openapi: { description: 'Token-checked email ingest onto SQS' },
+    timeouts: deps.timeouts,
   })
   const publisher = createPublisher(queue, { lingerMs: config.BATCH_LINGER_MS })
   const ingestor = createIngestor({ secret, publisher, payloadVersion: config.PAYLOAD_VERSION })

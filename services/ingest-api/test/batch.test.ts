@@ -114,3 +114,62 @@ describe('POST /ingest/batch', () => {
     await t.drain(4)
   })
 })
+
+/** JSON text of a payload whose extra field is nested `levels` arrays deep. */
+function deepItem(levels: number): string {
+  const { email_subject, email_sender, email_content, email_timestream } = email()
+  const head = JSON.stringify({ email_subject, email_sender, email_content, email_timestream })
+  return `{"data":${head.slice(0, -1)},"deep":${'['.repeat(levels)}${']'.repeat(levels)}}}`
+}
+
+describe('POST /ingest/batch, items that fail late', () => {
+  let t: TestApp
+  beforeAll(async () => {
+    t = await buildTestApp()
+  })
+  afterAll(() => t.close())
+
+  it('answers 207 rather than 500 for an item too deep to serialise, queuing only the others', async () => {
+    const good = JSON.stringify({ data: email() })
+    const payload = `{"items":[${good},${deepItem(20_000)},${good}]}`
+    const res = await post(t, payload, bearer, '/ingest/batch')
+    expect(res.statusCode).toBe(207)
+    const { results } = res.json()
+    expect(results.map((r: { status: string }) => r.status)).toEqual([
+      'accepted',
+      'rejected',
+      'accepted',
+    ])
+    expect(results[1]).toMatchObject({ index: 1, code: 400 })
+    expect(await t.drain(2)).toHaveLength(2)
+  })
+
+  it('answers each item when the queue fails for some of them, never a bare 500', async () => {
+    let sends = 0
+    const flaky = await buildTestApp(
+      { BATCH_LINGER_MS: '0' },
+      {
+        queue: (q) =>
+          Object.assign(Object.create(q), {
+            send(messages: Parameters<Queue['send']>[0]) {
+              if (++sends === 2) throw new TypeError('socket hang up')
+              return q.send(messages)
+            },
+          }) as Queue,
+      },
+    )
+    try {
+      const items = Array.from({ length: 20 }, (_, i) => ({ data: email({ n: i }) }))
+      const res = await post(flaky, { items }, bearer, '/ingest/batch')
+      expect(res.statusCode).toBe(207)
+      const { results } = res.json()
+      const accepted = results.filter((r: { status: string }) => r.status === 'accepted')
+      const rejected = results.filter((r: { status: string }) => r.status === 'rejected')
+      expect(rejected.length).toBeGreaterThan(0)
+      expect(rejected.every((r: { code: number }) => r.code === 503)).toBe(true)
+      expect(await flaky.drain(accepted.length)).toHaveLength(accepted.length)
+    } finally {
+      await flaky.close()
+    }
+  })
+})

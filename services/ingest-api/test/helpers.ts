@@ -7,6 +7,7 @@ import {
   type TestParameter,
   type TestQueue,
 } from '@ferry/cloud/testing'
+import type { RequestTimeouts } from '@ferry/kit'
 import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
 import { buildApp, type IngestApp } from '../src/app.ts'
@@ -59,7 +60,11 @@ export interface TestApp extends IngestApp {
 /** ingest-api on moto: a fresh SQS queue and SSM SecureString parameter per app. */
 export async function buildTestApp(
   env: Record<string, string> = {},
-  wrap: { queue?: (q: Queue) => Queue; secret?: (s: Secret) => Secret } = {},
+  wrap: {
+    queue?: (q: Queue) => Queue
+    secret?: (s: Secret) => Secret
+    timeouts?: RequestTimeouts
+  } = {},
 ): Promise<TestApp> {
   const aws = requireAws()
   const testQueue = await createTestQueue(aws)
@@ -79,6 +84,7 @@ export async function buildTestApp(
     queue: wrap.queue ? wrap.queue(queue) : queue,
     secret: wrap.secret ? wrap.secret(secret) : secret,
     logger: { stream: logs.stream },
+    timeouts: wrap.timeouts,
   })
   await built.app.ready()
   return {

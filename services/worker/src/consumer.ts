@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ObjectStore, Queue, ReceivedMessage } from '@ferry/cloud'
-import { isCloudError } from '@ferry/cloud'
 import { type Envelope, parseEnvelope } from '@ferry/schemas'
 import { backoffMs, createBackoff } from './backoff.ts'
 import { createDeleter } from './deleter.ts'
@@ -9,6 +8,7 @@ import type { Log } from './log.ts'
 import type { WorkerMetrics } from './metrics.ts'
 import { persistEnvelope } from './persist.ts'
 import { createSlots } from './slots.ts'
+import { createStoreGate, isStoreOutage } from './store-gate.ts'
 
 export interface ConsumerOptions {
   queue: Queue
@@ -81,6 +81,11 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const writeBackoff = createBackoff({ baseMs: 1000, maxMs: 30_000 })
   const deleter = createDeleter({ queue, log, metrics, lingerMs: options.deleteLingerMs ?? 500 })
   const working = new Map<string, Work>()
+  const gate = createStoreGate({
+    ping: () => objects.ping(),
+    log,
+    gauge: metrics.storeUnavailable,
+  })
 
   const release = async (message: ReceivedMessage, seconds: number) => {
     metrics.released.inc()
@@ -98,33 +103,53 @@ export function createConsumer(options: ConsumerOptions): Consumer {
   const writeFailed = async (work: Work, key: string, error: unknown) => {
     metrics.failed.inc()
     const seconds = Math.ceil(writeBackoff.fail() / 1000)
-    const transient = isCloudError(error) && error.transient
     const fields = { err: error, message_id: work.message.messageId, key, retry_in_s: seconds }
-    if (transient) log.warn(fields, 'write failed; releasing the message')
-    else log.error(fields, 'write failed; releasing the message')
+    log.error(fields, 'write failed; releasing the message')
     if (!work.abandoned) await release(work.message, seconds)
   }
 
-  const persist = async (work: Work, envelope: Envelope) => {
+  /**
+   * Writes the envelope, then queues its message for deletion. A write the store failed for its
+   * own reasons (an outage) is retried once the store answers, the message held meanwhile;
+   * any other failure releases it, so only failures the message causes count its receives.
+   */
+  const persist = async (work: Work, envelope: Envelope, signal: AbortSignal) => {
     const key = keyOf(envelope)
     const stopLease = holdLease(work.message, { queue, log, metrics, visibilityTimeout })
     try {
-      const outcome = await persistEnvelope(objects, key, envelope)
-      writeBackoff.succeed()
-      metrics[outcome === 'written' ? 'written' : 'duplicates'].inc()
-      metrics.lastMessageAge.set((Date.now() - Date.parse(envelope.received_at)) / 1000)
-      log.debug({ message_id: envelope.message_id, key, outcome }, 'message persisted')
-      if (!work.abandoned) deleter.add(work.message)
-    } catch (error) {
-      await writeFailed(work, key, error)
+      for (;;) {
+        if (!(await gate.whenUp(signal))) {
+          // Stopping during an outage: hand the message back now rather than at its timeout.
+          if (!work.abandoned) await release(work.message, 0)
+          return
+        }
+        try {
+          const outcome = await persistEnvelope(objects, key, envelope)
+          gate.markUp()
+          writeBackoff.succeed()
+          metrics[outcome === 'written' ? 'written' : 'duplicates'].inc()
+          metrics.lastMessageAge.set((Date.now() - Date.parse(envelope.received_at)) / 1000)
+          log.debug({ message_id: envelope.message_id, key, outcome }, 'message persisted')
+          if (!work.abandoned) deleter.add(work.message)
+          return
+        } catch (error) {
+          if (!isStoreOutage(error)) return await writeFailed(work, key, error)
+          metrics.failed.inc()
+          log.warn(
+            { err: error, message_id: work.message.messageId, key },
+            'write failed: the store is unavailable; holding the message until it answers',
+          )
+          gate.markDown(error, signal)
+        }
+      }
     } finally {
       stopLease()
     }
   }
 
-  const handle = async (work: Work) => {
+  const handle = async (work: Work, signal: AbortSignal) => {
     const parsed = parseEnvelope(work.message.body)
-    if (parsed.ok) return persist(work, parsed.envelope)
+    if (parsed.ok) return persist(work, parsed.envelope, signal)
     metrics.invalid.inc()
     log.warn(
       {
@@ -136,9 +161,9 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     )
   }
 
-  const start = (message: ReceivedMessage) => {
+  const start = (message: ReceivedMessage, signal: AbortSignal) => {
     const work: Work = { message, done: Promise.resolve(), abandoned: false }
-    work.done = handle(work)
+    work.done = handle(work, signal)
       .catch((error: unknown) =>
         log.error({ err: error, message_id: message.messageId }, 'message handling failed'),
       )
@@ -169,6 +194,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     let errors = 0
     while (!signal.aborted) {
       await pause(writeBackoff.remainingMs(), signal)
+      if (!(await gate.whenUp(signal))) break
       if (!(await slots.take(batch, signal))) break
       const began = Date.now()
       let messages: ReceivedMessage[] = []
@@ -181,7 +207,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       } finally {
         slots.give(batch - messages.length)
       }
-      for (const message of messages) start(message)
+      for (const message of messages) start(message, signal)
       empty = messages.length > 0 ? 0 : empty + 1
       // A long poll that waited its full time needs no further pause; a quick empty answer does.
       const idleMs = backoffMs(empty, IDLE_BASE_MS, IDLE_MAX_MS) - (Date.now() - began)

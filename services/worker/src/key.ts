@@ -1,6 +1,9 @@
 import type { Envelope } from '@ferry/schemas'
 
-/** The placeholders an S3 key template may use; dates are UTC parts of `received_at`. */
+/**
+ * The placeholders an S3 key template may use; dates are UTC parts of the record's own time (see
+ * keyDate).
+ */
 export const KEY_PLACEHOLDERS = [
   'payload_version',
   'env',
@@ -38,9 +41,27 @@ export function keyTemplateProblem(template: string): string | undefined {
 
 const pad = (n: number) => String(n).padStart(2, '0')
 
+/** The latest instant a four-digit year holds: 9999-12-31T23:59:59Z, in unix seconds. */
+const MAX_KEY_SECONDS = 253_402_300_799
+
+/**
+ * The instant that dates an envelope's key: the email's own `email_timestream` (unix seconds, a
+ * number or a string of digits), which a client's retry repeats; `received_at` changes with every
+ * retry through the ingest-api, so it only stands in for envelopes without a usable timestamp.
+ */
+export function keyDate(envelope: Envelope): Date {
+  const raw = envelope.data.email_timestream
+  const seconds =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : 0
+  if (Number.isSafeInteger(seconds) && seconds > 0 && seconds <= MAX_KEY_SECONDS) {
+    return new Date(seconds * 1000)
+  }
+  return new Date(envelope.received_at)
+}
+
 /** The values of every placeholder for one envelope. */
 function placeholderValues(envelope: Envelope, env: string): Record<KeyPlaceholder, string> {
-  const at = new Date(envelope.received_at)
+  const at = keyDate(envelope)
   return {
     payload_version: envelope.payload_version,
     env,
@@ -54,8 +75,9 @@ function placeholderValues(envelope: Envelope, env: string): Record<KeyPlacehold
 
 /**
  * Compiles a template (checked with keyTemplateProblem; throws if it fails) into the function
- * that keys an envelope. The key depends on the envelope and `env` only, never on the clock, so a
- * redelivery on another day lands on the same key.
+ * that keys an envelope. The key depends on the envelope and `env` only, never on the clock, and
+ * its date on the email's own timestamp, so a redelivery or a client's retry on another day lands
+ * on the same key.
  */
 export function compileKeyTemplate(template: string, env: string): (envelope: Envelope) => string {
   const problem = keyTemplateProblem(template)

@@ -98,6 +98,8 @@ export interface WorkerMetrics {
   inFlight: Gauge
   /** Seconds from the last finished message's received_at to its object being in the store. */
   lastMessageAge: Gauge
+  /** 1 while the object store is unavailable (receiving paused, messages held), else 0. */
+  storeUnavailable: Gauge
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
@@ -138,6 +140,10 @@ export function createWorkerMetrics(): WorkerMetrics {
     lastMessageAge: r.gauge(
       `${p}last_message_age_seconds`,
       'End-to-end age of the last finished message: from received_at to its object existing.',
+    ),
+    storeUnavailable: r.gauge(
+      `${p}store_unavailable`,
+      '1 while the object store is unavailable: receiving paused, messages held until it answers.',
     ),
   }
   return metrics

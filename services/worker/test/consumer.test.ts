@@ -82,7 +82,7 @@ describe.each(backends())('the worker on %s', (kind) => {
     expect(await eventually(() => queueEmpty(w))).toBe(true)
   })
 
-  it('keys by received_at, so a message received on another day keeps its date', async () => {
+  it('keys an envelope without email_timestream by received_at, in UTC', async () => {
     const w = await started({
       env: { S3_KEY_TEMPLATE: 'p/{env}/{yyyy}-{mm}-{dd}T{hh}/{message_id}' },
     })
@@ -90,6 +90,20 @@ describe.each(backends())('the worker on %s', (kind) => {
     await w.send(e)
     expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
     expect(await listKeys(w.objects)).toEqual([`p/test/2020-01-01T00/${e.message_id}`])
+  })
+
+  it('stores a client retry received on another UTC day under the first key: one object', async () => {
+    const w = await started()
+    const data = { email_subject: 'Hi', email_timestream: 1_700_000_000 }
+    const first = envelope({ received_at: '2023-11-14T23:59:59.000Z', data })
+    const retry = { ...first, received_at: '2023-11-15T00:00:05.000Z' }
+    await w.send(first, retry)
+    expect(await eventually(() => w.metrics.deleted.value() === 2)).toBe(true)
+    expect(await listKeys(w.objects)).toEqual([
+      `emails/v1/test/2023/11/14/${first.message_id}.json`,
+    ])
+    expect(w.metrics.written.value()).toBe(1)
+    expect(w.metrics.duplicates.value()).toBe(1)
   })
 
   it('backs off on an empty queue instead of polling it in a loop', async () => {

@@ -8,6 +8,7 @@ import {
   eventually,
   keyOf,
   listKeys,
+  peek,
   type TestWorker,
   type TestWorkerOptions,
 } from './helpers.ts'
@@ -22,6 +23,34 @@ function failingPuts(failures: number) {
       if (left-- > 0) throw new CloudError('Unavailable', 'PutObject: 503 ServiceUnavailable')
       return objects.put(...args)
     },
+  })
+}
+
+/** A store whose every put is refused as a bad request (a failure the message causes). */
+function refusedPuts(failures: number) {
+  let left = failures
+  return (objects: ObjectStore): ObjectStore => ({
+    ...objects,
+    name: objects.name,
+    put: async (...args) => {
+      if (left-- > 0) throw new CloudError('InvalidArgument', 'PutObject: 400 InvalidRequest')
+      return objects.put(...args)
+    },
+  })
+}
+
+/** A store that is unreachable (every call fails as a refused connection) while `outage.down`. */
+function unreachableWhile(outage: { down: boolean; calls: number }) {
+  const fail = () => {
+    outage.calls++
+    return Promise.reject(new CloudError('Unavailable', 'PutObject: ECONNREFUSED'))
+  }
+  return (objects: ObjectStore): ObjectStore => ({
+    ...objects,
+    name: objects.name,
+    put: (...args) => (outage.down ? fail() : objects.put(...args)),
+    head: (...args) => (outage.down ? fail() : objects.head(...args)),
+    ping: () => (outage.down ? fail() : objects.ping()),
   })
 }
 
@@ -131,10 +160,10 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
     expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
   }, 20_000)
 
-  it('releases a message whose write failed after a short backoff instead of holding it', async () => {
+  it('releases a message whose write the store refused after a short backoff instead of holding it', async () => {
     const visibility = watchVisibility()
     const w = await started({
-      wrapObjects: failingPuts(1),
+      wrapObjects: refusedPuts(1),
       wrapQueue: visibility.wrap,
       env: { VISIBILITY_TIMEOUT: '30' },
     })
@@ -143,6 +172,46 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
     expect(visibility.calls).toEqual([1])
     expect(w.metrics.released.value()).toBe(1)
   }, 15_000)
+
+  it('holds its messages and stops receiving through a store outage longer than maxReceiveCount × visibility: none dead-lettered, lost or duplicated', async () => {
+    const outage = { down: true, calls: 0 }
+    const w = await started({
+      maxReceiveCount: 2,
+      wrapObjects: unreachableWhile(outage),
+      // 2 s, not 1: the held messages' heartbeats (every half timeout) must not lapse on a
+      // loaded machine, which would be a receive this test does not mean to count.
+      env: { VISIBILITY_TIMEOUT: '2', WORKER_CONCURRENCY: '4', MAX_MESSAGES: '2' },
+    })
+    const all = Array.from({ length: 6 }, () => envelope())
+    await w.send(...all)
+    expect(await eventually(() => outage.calls > 0)).toBe(true)
+    // Down for longer than maxReceiveCount × visibility timeout (2 × 2 s).
+    await sleep(5000)
+    const receivedWhileDown = w.metrics.received.value()
+    expect(receivedWhileDown).toBeLessThanOrEqual(4)
+    expect(w.metrics.storeUnavailable.value()).toBe(1)
+    outage.down = false
+    expect(await eventually(() => w.metrics.deleted.value() === all.length, 20_000)).toBe(true)
+    expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
+    expect(await peek(w.dlq)).toEqual([])
+    expect(w.metrics.received.value()).toBe(all.length)
+    expect(w.metrics.written.value()).toBe(all.length)
+    expect(w.metrics.duplicates.value()).toBe(0)
+    expect(w.metrics.storeUnavailable.value()).toBe(0)
+    expect(await eventually(async () => (await w.queue.depth()).visible === 0)).toBe(true)
+  }, 40_000)
+
+  it('on close during a store outage hands the held messages back at once', async () => {
+    const outage = { down: true, calls: 0 }
+    const w = await started({ wrapObjects: unreachableWhile(outage), drainTimeoutMs: 8000 })
+    await w.send(envelope(), envelope())
+    expect(await eventually(() => w.metrics.received.value() === 2 && outage.calls >= 2)).toBe(true)
+    const began = Date.now()
+    await w.app.close()
+    expect(Date.now() - began).toBeLessThan(3000)
+    expect(w.metrics.deleted.value()).toBe(0)
+    expect(await w.queue.depth()).toEqual({ visible: 2, inFlight: 0 })
+  })
 
   it('extends the lease of a slow write so the message is not delivered twice', async () => {
     const visibility = watchVisibility()

@@ -9,7 +9,7 @@ describe('compileKeyTemplate', () => {
     expect(key).toBe(`emails/v1/prod/2024/03/09/${e.message_id}.json`)
   })
 
-  it('takes the date in UTC from received_at, whatever its offset', () => {
+  it('takes the date in UTC from received_at when the payload has no email_timestream', () => {
     const e = envelope({ received_at: '2024-12-31T23:30:00-02:00' })
     const key = compileKeyTemplate('{yyyy}/{mm}/{dd}/{hh}/{message_id}', 'x')(e)
     expect(key).toBe(`2025/01/01/01/${e.message_id}`)
@@ -29,6 +29,34 @@ describe('compileKeyTemplate', () => {
       vi.useRealTimers()
     }
   })
+
+  it('dates the key by the email_timestream of the payload, not received_at', () => {
+    const e = envelope({
+      received_at: '2024-03-09T22:15:30.123Z',
+      data: { email_subject: 's', email_timestream: 1_700_000_000 },
+    })
+    const key = compileKeyTemplate('{yyyy}/{mm}/{dd}/{hh}/{message_id}', 'x')(e)
+    expect(key).toBe(`2023/11/14/22/${e.message_id}`)
+  })
+
+  it('gives a client retry received on another day (same id and timestamp) the same key', () => {
+    const render = compileKeyTemplate(DEFAULT_KEY_TEMPLATE, 'prod')
+    const data = { email_subject: 's', email_timestream: '1700000000' }
+    const first = envelope({ received_at: '2023-11-14T23:59:59.900Z', data })
+    const retry = { ...first, received_at: '2023-11-15T00:00:03.100Z' }
+    expect(render(retry)).toBe(render(first))
+    expect(render(first)).toBe(`emails/v1/prod/2023/11/14/${first.message_id}.json`)
+  })
+
+  it.each([0, -5, 12.5, 'abc', 1e20, null])(
+    'falls back to received_at for an email_timestream of %j',
+    (value) => {
+      const e = envelope({ data: { email_timestream: value } })
+      expect(compileKeyTemplate('{yyyy}/{mm}/{dd}/{message_id}', 'x')(e)).toBe(
+        `2024/03/09/${e.message_id}`,
+      )
+    },
+  )
 
   it('refuses to compile a template it cannot render', () => {
     expect(() => compileKeyTemplate('a/{nope}/{message_id}', 'dev')).toThrow(/\{nope\}/)

@@ -46,6 +46,7 @@ describe('the metrics registry', () => {
       'ferry_worker_messages_deleted_total',
       'ferry_worker_messages_in_flight',
       'ferry_worker_last_message_age_seconds',
+      'ferry_worker_store_unavailable',
     ]) {
       expect(text).toContain(`\n${name} 0\n`)
     }

@@ -38,13 +38,49 @@ function fieldErrors(data: unknown) {
   }))
 }
 
+const UNEXPECTED = 'An unexpected error occurred. Quote the x-request-id header when reporting it.'
+
+/** One item's failure as its result: the status it alone would have got, never a thrown 500. */
+function rejection(error: unknown, index: number, log: ServiceApp['log']): BatchResult {
+  if (!isHttpProblem(error)) {
+    log.error({ err: error, index }, 'batch item failed')
+    return { index, status: 'rejected', code: 500, detail: UNEXPECTED }
+  }
+  if (error.status >= 500) log.warn({ err: error.cause, index }, error.detail)
+  const detail = error.errors?.length
+    ? error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')
+    : error.detail
+  return { index, status: 'rejected', code: error.status, detail }
+}
+
 export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions): Promise<void> {
   const { ingestor } = options
+
+  /**
+   * An Authorization header is checked before the body is read, so a client without the token
+   * cannot make the service read (or wait for) its body; a refused one also closes the connection.
+   * Without the header the token may be in the body, which the handler checks once it is read.
+   */
+  const headerFirst = async (
+    authorization: string | undefined,
+    reply: { header(name: string, value: string): unknown },
+  ) => {
+    if (authorization === undefined) return
+    try {
+      await ingestor.authorize(authorization, undefined)
+    } catch (error) {
+      reply.header('connection', 'close')
+      throw error
+    }
+  }
+  const bodyToken = (authorization: string | undefined, token: string | null | undefined) =>
+    authorization === undefined ? ingestor.authorize(undefined, token) : Promise.resolve()
 
   app.post(
     '/ingest',
     {
       bodyLimit: options.maxBodyBytes,
+      onRequest: (request, reply) => headerFirst(request.headers.authorization, reply),
       schema: {
         summary: 'Accept one email payload onto the ingest queue',
         headers: Headers,
@@ -54,7 +90,7 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
     },
     async (request) => {
       const { headers, body } = request
-      await ingestor.authorize(headers.authorization, body.token)
+      await bodyToken(headers.authorization, body.token)
       return ingestor.accept(body.data, headers['idempotency-key'])
     },
   )
@@ -63,6 +99,7 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
     '/ingest/batch',
     {
       bodyLimit: options.maxBatchBodyBytes,
+      onRequest: (request, reply) => headerFirst(request.headers.authorization, reply),
       schema: {
         summary: 'Accept up to 500 payloads; each is validated and published on its own',
         description: '200 when every item was accepted, 207 when some were rejected.',
@@ -77,26 +114,27 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
     },
     async (request, reply) => {
       const { headers, body } = request
-      await ingestor.authorize(headers.authorization, body.token)
+      await bodyToken(headers.authorization, body.token)
       const key = headers['idempotency-key']
+      // Every item is checked before any is queued, and every outcome after that is answered per
+      // item: a client must learn which items were queued, or its retry duplicates them.
+      const checked = body.items.map((item, index) => {
+        try {
+          if (!Value.Check(EmailData, item.data)) {
+            throw unprocessable('Request validation failed', fieldErrors(item.data))
+          }
+          return ingestor.prepare(item.data, key === undefined ? undefined : `${key}#${index}`)
+        } catch (error) {
+          return rejection(error, index, request.log)
+        }
+      })
       const results = await Promise.all(
-        body.items.map(async (item, index): Promise<BatchResult> => {
+        checked.map(async (item, index): Promise<BatchResult> => {
+          if ('status' in item) return item
           try {
-            if (!Value.Check(EmailData, item.data)) {
-              throw unprocessable('Request validation failed', fieldErrors(item.data))
-            }
-            const accepted = await ingestor.accept(
-              item.data,
-              key === undefined ? undefined : `${key}#${index}`,
-            )
-            return { index, ...accepted }
+            return { index, ...(await ingestor.publish(item)) }
           } catch (error) {
-            if (!isHttpProblem(error)) throw error
-            if (error.status >= 500) request.log.warn({ err: error.cause, index }, error.detail)
-            const detail = error.errors?.length
-              ? error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')
-              : error.detail
-            return { index, status: 'rejected', code: error.status, detail }
+            return rejection(error, index, request.log)
           }
         }),
       )
