@@ -134,7 +134,7 @@ hadolint_run() {
 }
 
 shellcheck_run() {
-  "$TOOLS/bin/shellcheck" .ci/static-checks.sh deploy/*.sh deploy/localstack/*.sh
+  "$TOOLS/bin/shellcheck" .ci/static-checks.sh .ci/terraform-moto.sh deploy/*.sh deploy/localstack/*.sh
   echo "shellcheck: scripts clean"
 }
 
