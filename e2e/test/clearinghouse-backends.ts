@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { awsTestOptions, createTestBucket } from '@ferry/cloud/testing'
 import { connect, type Sql } from '@ferry/db'
-import { createTestDatabase } from '@ferry/db/testing'
+import { createTestDatabase, startTestPostgres } from '@ferry/db/testing'
 
 /** Where a clearinghouse process under test reads files from and loads them into. */
 export interface Backend {
@@ -12,32 +12,28 @@ export interface Backend {
   env: Record<string, string>
   bucket: string
   aws?: { endpoint?: string; region?: string }
-  /**
-   * Runs `work` against the service's database. On the embedded default only while no service
-   * runs: its PGlite directory may be open in one process at a time.
-   */
+  /** Runs `work` against the service's database. */
   inspect<T>(work: (sql: Sql) => Promise<T>): Promise<T>
   cleanup(): Promise<void>
 }
 
-/** A local bucket and a PGlite directory, as `npm start` runs it. */
+/** A local bucket and an embedded PostgreSQL server of its own, as `npm start` runs it. */
 async function embedded(): Promise<Backend> {
   const dir = await mkdtemp(join(tmpdir(), 'ferry-e2e-ch-'))
   const bucket = `file://${join(dir, 'raw')}`
-  const database = `pglite://${join(dir, 'pg')}`
+  const server = await startTestPostgres()
+  await server.ensureDatabase('clearinghouse')
+  const db = await connect(server.url('clearinghouse'))
   return {
     kind: 'embedded',
-    env: { S3_BUCKET: bucket, DATABASE_URL: database },
+    env: { S3_BUCKET: bucket, DATABASE_URL: server.url('clearinghouse') },
     bucket,
-    async inspect(work) {
-      const db = await connect(database)
-      try {
-        return await work(db.sql)
-      } finally {
-        await db.close()
-      }
+    inspect: (work) => work(db.sql),
+    async cleanup() {
+      await db.close()
+      await server.stop()
+      await rm(dir, { recursive: true, force: true })
     },
-    cleanup: () => rm(dir, { recursive: true, force: true }),
   }
 }
 
@@ -45,7 +41,7 @@ async function embedded(): Promise<Backend> {
 async function onAws(): Promise<Backend> {
   const aws = awsTestOptions() ?? {}
   const bucket = await createTestBucket(aws)
-  const db = await createTestDatabase({ backend: 'postgres' })
+  const db = await createTestDatabase()
   return {
     kind: 'server',
     env: {

@@ -13,9 +13,6 @@ import { type Running, startService, waitFor } from '../src/index.ts'
 import { JWT_SECRET, jwt } from './jwt.ts'
 import { generatedFile, loaded, loadedOnce } from './loaded.ts'
 
-// The server only: the embedded PGlite runs inside the service's process, with no connection a
-// proxy could cut.
-const onServer = /^postgres(ql)?:\/\//.test(process.env.DATABASE_URL ?? '')
 const FILES = ['a', 'b', 'c', 'd'].map((name) => `batch/${name}.json`)
 // Enough that loads are still running when the database goes away, half a second in.
 const RECORDS = 100_000
@@ -75,7 +72,7 @@ function writeLoad(api: Running, clients: number) {
   }
 }
 
-describe.runIf(onServer)('PostgreSQL unreachable under load (clearinghouse and api)', () => {
+describe('PostgreSQL unreachable under load (clearinghouse and api)', () => {
   let dir: string
   let chDb: TestDatabase
   let apiDb: TestDatabase
@@ -85,8 +82,8 @@ describe.runIf(onServer)('PostgreSQL unreachable under load (clearinghouse and a
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ferry-e2e-db-outage-'))
-    chDb = await createTestDatabase({ backend: 'postgres' })
-    apiDb = await createTestDatabase({ backend: 'postgres' })
+    chDb = await createTestDatabase()
+    apiDb = await createTestDatabase()
     // Both services reach 127.0.0.1:5432 only through the proxy; the test's own pools do not.
     const server = new URL(chDb.url)
     proxy = await startTcpProxy(server.hostname, Number(server.port || 5432))

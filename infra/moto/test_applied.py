@@ -47,9 +47,9 @@ console.log('ok')
 def container(service: str) -> dict:
     family = f"{CLUSTER}-{service}"
     definition = call("ecs", "DescribeTaskDefinition", {"taskDefinition": family})
-    (only,) = definition["taskDefinition"]["containerDefinitions"]
-    assert only["name"] == service
-    return only
+    # The app's container (a task may also hold its readiness probe, which shares the image).
+    (app,) = [c for c in definition["taskDefinition"]["containerDefinitions"] if c["name"] == service]
+    return app
 
 
 def environment(service: str) -> dict[str, str]:
@@ -218,8 +218,8 @@ def test_terraform_leaves_a_service_on_the_revision_cd_deployed():
     kept = ("family", "containerDefinitions", "cpu", "memory", "networkMode", "volumes")
     kept += ("requiresCompatibilities", "executionRoleArn", "taskRoleArn", "runtimePlatform")
     revision = {k: current[k] for k in kept if k in current}
-    (worker,) = revision["containerDefinitions"]
-    worker["image"] = worker["image"].rsplit(":", 1)[0] + ":sha-cd00001"
+    for each in revision["containerDefinitions"]:  # the app and its probe run one image
+        each["image"] = each["image"].rsplit(":", 1)[0] + ":sha-cd00001"
     arn = call("ecs", "RegisterTaskDefinition", revision)["taskDefinition"]["taskDefinitionArn"]
     call("ecs", "UpdateService", {"cluster": CLUSTER, "service": family, "taskDefinition": arn})
     call(

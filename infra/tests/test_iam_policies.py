@@ -22,6 +22,8 @@ STAR_RESOURCE_ACTIONS = {
     "ecs:RegisterTaskDefinition": "a task definition revision has no ARN before it exists; CD may "
     "only pass the ferry task roles (iam:PassRole is scoped) and deploy to ferry services",
     "ecs:DescribeTaskDefinition": "read-only; CD reads the current revision to render the new one",
+    "ecs:ListTasks": "read-only; CD's smoke test lists a service's tasks, and the ecs:cluster "
+    "condition limits it to the ferry clusters",
     # ECS Exec (modules/ecs-service execute_command): the agent's Session Manager channels. Who
     # may open a session is decided by ecs:ExecuteCommand on the operator's side.
     "ssmmessages:CreateControlChannel": "ECS Exec's agent channel; sessions need ecs:ExecuteCommand",

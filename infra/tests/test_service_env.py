@@ -20,8 +20,6 @@ SERVICES = sorted(p.parent.parent.name for p in REPO.glob("services/*/src/config
 
 # Settings read below the service's config: by the database driver or the AWS SDK.
 RUNTIME_NAMES = {
-    "PGSSL": "postgres.js: RDS accepts TLS connections only (rds.force_ssl)",
-    "PGPASSWORD": "postgres.js: the password when DATABASE_URL carries none (from Secrets Manager)",
     "AWS_ACCESS_KEY_ID": "AWS SDK credentials (docker-compose: LocalStack's dummy ones)",
     "AWS_SECRET_ACCESS_KEY": "AWS SDK credentials (docker-compose: LocalStack's dummy ones)",
     "NODE_ENV": "Node and libraries (the images set production)",

@@ -46,7 +46,7 @@ async function seedUser(sql: Parameters<typeof insertRecord>[0]) {
 
 if (import.meta.main) {
   const migrations = join(import.meta.dirname, '..', '..', '..', 'services', 'api', 'migrations')
-  const db = await createTestDatabase({ backend: 'postgres', migrations })
+  const db = await createTestDatabase({ migrations })
   await seedUser(db.sql)
   const config = Value.Parse(Config, {
     DATABASE_URL: db.url,

@@ -21,12 +21,22 @@ export class CloudError extends Error {
   readonly code: CloudErrorCode
   /** True when the same call may succeed later (throttling, 5xx, network). */
   readonly transient: boolean
+  /**
+   * Set (with code InvalidArgument) when the store cannot hold the key the call named, e.g. a
+   * local bucket's key whose path is taken: why, in words a client may read.
+   */
+  readonly keyProblem: string | undefined
 
-  constructor(code: CloudErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(
+    code: CloudErrorCode,
+    message: string,
+    options?: { cause?: unknown; keyProblem?: string },
+  ) {
     super(message, options)
     this.name = 'CloudError'
     this.code = code
     this.transient = TRANSIENT.has(code)
+    this.keyProblem = options?.keyProblem
   }
 }
 

@@ -1,27 +1,12 @@
 /**
- * One local object is one file: the body's bytes, then its metadata as JSON, then an 8-byte
- * footer (the JSON's length as uint32 BE, then `FRY1`). Body and metadata change together in one
- * `rename`, so a reader sees the old object or the new one whole, and there is no second file
- * that could collide with a key or drift from the body.
+ * The local store's file plumbing: temporary files under `.ferry/tmp/` that become an object by
+ * one `rename`, lock files under `.ferry/locks/`, and the mapping of filesystem errors.
  */
 import { createHash, randomUUID } from 'node:crypto'
-import { type FileHandle, mkdir, open, rename, stat, unlink } from 'node:fs/promises'
+import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { CloudError } from './errors.ts'
-import type { ObjectInfo, PutOptions } from './objects.ts'
-
-const MAGIC = Buffer.from('FRY1')
-const FOOTER = 8
-
-export interface StoredMeta {
-  etag: string
-  /** Milliseconds since the epoch. */
-  lastModified: number
-  contentType: string
-  metadata: Record<string, string>
-}
-
 /** Maps a filesystem error to a CloudError (ENOENT → NotFound). */
 export function fsError(error: unknown, what: string): CloudError {
   if (error instanceof CloudError) return error
@@ -37,53 +22,13 @@ export function fsError(error: unknown, what: string): CloudError {
   return new CloudError('Unknown', message, { cause: error })
 }
 
-export const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT'
+/** Nothing is there: the path, or one of its folders, is missing or is a file. */
+export const isMissing = (error: unknown) =>
+  ['ENOENT', 'ENOTDIR'].includes((error as NodeJS.ErrnoException).code ?? '')
 
-function footer(meta: StoredMeta): Buffer {
-  const json = Buffer.from(JSON.stringify(meta))
-  const length = Buffer.alloc(4)
-  length.writeUInt32BE(json.length)
-  return Buffer.concat([json, length, MAGIC])
-}
-
-/** Reads the metadata of an open object file; `size` is the body's length. */
-export async function readMeta(fh: FileHandle, key: string): Promise<ObjectInfo> {
-  const { size: fileSize } = await fh.stat()
-  const tail = Buffer.alloc(FOOTER)
-  if (fileSize < FOOTER) throw new CloudError('Unknown', `local object ${key} is corrupt`)
-  await fh.read(tail, 0, FOOTER, fileSize - FOOTER)
-  const jsonLength = tail.readUInt32BE(0)
-  const size = fileSize - FOOTER - jsonLength
-  if (!tail.subarray(4).equals(MAGIC) || size < 0) {
-    throw new CloudError('Unknown', `local object ${key} is corrupt`)
-  }
-  const json = Buffer.alloc(jsonLength)
-  await fh.read(json, 0, jsonLength, size)
-  const meta = JSON.parse(json.toString()) as StoredMeta
-  return {
-    key,
-    size,
-    etag: meta.etag,
-    lastModified: new Date(meta.lastModified),
-    contentType: meta.contentType,
-    metadata: meta.metadata,
-  }
-}
-
-/** The object's info, or undefined when the file does not exist. */
-export async function readInfoAt(path: string, key: string): Promise<ObjectInfo | undefined> {
-  let fh: FileHandle
-  try {
-    fh = await open(path, 'r')
-  } catch (error) {
-    if (isMissing(error)) return undefined
-    throw error
-  }
-  try {
-    return await readMeta(fh, key)
-  } finally {
-    await fh.close()
-  }
+/** A file's identity: a rename keeps it, any write or replacement changes it. */
+export function fileId(stats: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
+  return `${stats.ino}:${stats.size}:${stats.mtimeNs}`
 }
 
 async function* chunks(body: Buffer | string | Readable): AsyncGenerator<Buffer> {
@@ -99,18 +44,29 @@ async function* chunks(body: Buffer | string | Readable): AsyncGenerator<Buffer>
   }
 }
 
+export interface TempFile {
+  path: string
+  /** Quoted md5 hex, as S3 gives for a single-part upload. */
+  etag: string
+  size: number
+  /** `fileId` of the finished file, which the rename into place keeps. */
+  id: string
+}
+
+/** Temporary names start with the writer's pid, so a sweep can tell a crashed writer's files. */
+const tempName = () => `${process.pid}-${randomUUID()}`
+
 /**
- * Writes a complete object file (body + metadata) to a new temporary file in `tmpDir` and returns
- * its path and etag (quoted md5 hex, as S3 gives for a single-part upload). Removes the file if
- * the body fails. A body error becomes InvalidArgument with the original error as `cause`.
+ * Writes `body` to a new temporary file in `tmpDir`. Removes the file if the body fails or its
+ * length is not `contentLength`; a body error becomes InvalidArgument with it as `cause`.
  */
 export async function writeTemp(
   tmpDir: string,
   body: Buffer | string | Readable,
-  options: PutOptions,
-): Promise<{ path: string; etag: string }> {
+  contentLength?: number,
+): Promise<TempFile> {
   await mkdir(tmpDir, { recursive: true })
-  const path = join(tmpDir, randomUUID())
+  const path = join(tmpDir, tempName())
   const fh = await open(path, 'wx')
   try {
     const md5 = createHash('md5')
@@ -120,20 +76,15 @@ export async function writeTemp(
       size += bytes.length
       await fh.write(bytes)
     }
-    if (options.contentLength !== undefined && options.contentLength !== size) {
+    if (contentLength !== undefined && contentLength !== size) {
       throw new CloudError(
         'InvalidArgument',
-        `body is ${size} bytes, contentLength says ${options.contentLength}`,
+        `body is ${size} bytes, contentLength says ${contentLength}`,
       )
     }
-    const etag = `"${md5.digest('hex')}"`
-    const metadata = Object.fromEntries(
-      Object.entries(options.metadata ?? {}).map(([k, v]) => [k.toLowerCase(), v]),
-    )
-    const contentType = options.contentType ?? 'binary/octet-stream'
-    await fh.write(footer({ etag, lastModified: Date.now(), contentType, metadata }))
     await fh.close()
-    return { path, etag }
+    const id = fileId(await stat(path, { bigint: true }))
+    return { path, etag: `"${md5.digest('hex')}"`, size, id }
   } catch (error) {
     await fh.close().catch(() => undefined)
     await unlink(path).catch(() => undefined)
@@ -141,22 +92,46 @@ export async function writeTemp(
   }
 }
 
-/** Rewrites the metadata of a temporary object file with a new lastModified (for copies). */
-export async function touchTemp(path: string, key: string): Promise<ObjectInfo> {
-  const fh = await open(path, 'r+')
+/** The quoted md5 of an open file's first `size` bytes. */
+export async function md5Of(fh: FileHandle, size: number): Promise<string> {
+  const md5 = createHash('md5')
+  const buffer = Buffer.alloc(Math.min(size, 1024 * 1024))
+  for (let at = 0; at < size; ) {
+    const { bytesRead } = await fh.read(buffer, 0, Math.min(buffer.length, size - at), at)
+    if (bytesRead === 0) break
+    md5.update(buffer.subarray(0, bytesRead))
+    at += bytesRead
+  }
+  return `"${md5.digest('hex')}"`
+}
+
+const alive = (pid: number) => {
   try {
-    const info = await readMeta(fh, key)
-    const meta = {
-      etag: info.etag,
-      lastModified: Date.now(),
-      contentType: info.contentType ?? 'binary/octet-stream',
-      metadata: info.metadata,
-    }
-    await fh.truncate(info.size)
-    await fh.write(footer(meta), 0, undefined, info.size)
-    return info
-  } finally {
-    await fh.close()
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+const SWEEP_AGE_MS = 60 * 60 * 1000
+
+/**
+ * Removes the temporary files a crashed writer left: those of a process that no longer runs,
+ * and any untouched for an hour (a pid may have been reused).
+ */
+export async function sweepTemp(tmpDir: string): Promise<void> {
+  const names = await readdir(tmpDir).catch(() => [])
+  for (const name of names) {
+    const path = join(tmpDir, name)
+    const pid = Number(name.slice(0, name.indexOf('-')))
+    const info = await stat(path).catch(() => undefined)
+    if (!info) continue
+    if (
+      !(Number.isInteger(pid) && pid > 0 && alive(pid)) ||
+      Date.now() - info.mtimeMs > SWEEP_AGE_MS
+    )
+      await unlink(path).catch(() => undefined)
   }
 }
 
@@ -167,7 +142,7 @@ export async function renameInto(from: string, to: string): Promise<void> {
       await rename(from, to)
       return
     } catch (error) {
-      if (!isMissing(error) || attempt >= 5) throw error
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw error
       await mkdir(dirname(to), { recursive: true })
     }
   }
@@ -178,7 +153,7 @@ const LOCK_WAIT_MS = 10_000
 
 /**
  * Runs `fn` holding an exclusive lock file (created with `wx`, so it excludes other processes on
- * the machine too). The lock is held only around a stat and a rename, so one older than
+ * the machine too). The lock is held only around a stat, a sidecar write and a rename, so one older than
  * LOCK_STALE_MS was left by a crashed process and is removed. Two processes removing the same
  * stale lock at once could both go ahead: accepted, as it needs a crash and a race together.
  */

@@ -1,7 +1,6 @@
 import { CloudError } from './errors.ts'
-import type { ListOptions, ListPage } from './objects.ts'
-import { readInfoAt } from './objects-local-file.ts'
-import { type WalkScope, walkKeys } from './objects-local-layout.ts'
+import type { ListOptions, ListPage, ObjectInfo } from './objects.ts'
+import { type WalkScope, walkKeys } from './objects-local-walk.ts'
 
 /** Maps `items` through `fn` with at most `limit` calls in flight. */
 export async function mapLimit<T, R>(
@@ -40,7 +39,14 @@ function decodeCursor(cursor: string): Cursor {
  * prefix folded into one common prefix each, keys and prefixes counted together against the
  * limit. As in ListObjectsV2, objects carry no content type or user metadata.
  */
-export async function listPage(objectsDir: string, options: ListOptions = {}): Promise<ListPage> {
+export async function listPage(
+  root: string,
+  options: ListOptions,
+  store: {
+    isMarker: (key: string) => Promise<boolean>
+    info: (key: string) => Promise<ObjectInfo | undefined>
+  },
+): Promise<ListPage> {
   const limit = Math.min(options.limit ?? 1000, 1000)
   if (!Number.isInteger(limit) || limit < 1)
     throw new CloudError('InvalidArgument', `list: limit ${limit}`)
@@ -48,18 +54,18 @@ export async function listPage(objectsDir: string, options: ListOptions = {}): P
   const delimiter = options.delimiter ?? ''
   const from = options.cursor ? decodeCursor(options.cursor) : undefined
   const scope: WalkScope = { prefix, after: from?.a ?? '', skip: from?.p ? from.a : undefined }
-  const found: [string, string][] = []
+  const found: string[] = []
   const prefixes: string[] = []
   let last: Cursor | undefined
   let more = false
-  for await (const [key, path] of walkKeys(objectsDir, scope)) {
+  for await (const key of walkKeys(root, scope, store.isMarker)) {
     if (found.length + prefixes.length === limit) {
       more = true
       break
     }
     const at = delimiter ? key.indexOf(delimiter, prefix.length) : -1
     if (at === -1) {
-      found.push([key, path])
+      found.push(key)
       last = { a: key }
     } else {
       const common = key.slice(0, at + delimiter.length)
@@ -68,7 +74,7 @@ export async function listPage(objectsDir: string, options: ListOptions = {}): P
       last = { a: common, p: 1 }
     }
   }
-  const infos = await mapLimit(found, 32, ([key, path]) => readInfoAt(path, key))
+  const infos = await mapLimit(found, 32, store.info)
   return {
     objects: infos.flatMap((info) =>
       info

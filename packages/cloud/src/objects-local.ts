@@ -1,24 +1,14 @@
-import { createHash, randomUUID } from 'node:crypto'
 import { constants } from 'node:fs'
-import { access, copyFile, type FileHandle, mkdir, open, rmdir, unlink } from 'node:fs/promises'
-import { dirname, join, resolve } from 'node:path'
+import { access, mkdir } from 'node:fs/promises'
+import { resolve } from 'node:path'
 import { Readable } from 'node:stream'
 import { CloudError } from './errors.ts'
-import type { ObjectInfo, ObjectStore, PutOptions } from './objects.ts'
-import {
-  fsError,
-  isMissing,
-  readInfoAt,
-  readMeta,
-  renameInto,
-  touchTemp,
-  withLock,
-  writeTemp,
-} from './objects-local-file.ts'
-import { adoptInbox } from './objects-local-inbox.ts'
-import { checkKey, keyPath } from './objects-local-layout.ts'
+import type { ObjectStore, PutOptions } from './objects.ts'
+import { fsError, sweepTemp, writeTemp } from './objects-local-file.ts'
+import { checkKey, isFolderKey, pathProblem, unstorableError } from './objects-local-keys.ts'
 import { listPage, mapLimit } from './objects-local-list.ts'
 import { type LocalPresignOptions, presignLocalUrl } from './objects-local-presign.ts'
+import { openTree } from './objects-local-tree.ts'
 import { meterBody } from './objects-upload.ts'
 
 export { serveLocalPresigned } from './objects-local-presign.ts'
@@ -29,22 +19,9 @@ export interface LocalObjectsOptions {
 }
 
 const noop = () => undefined
-const stripQuotes = (etag: string) => etag.replaceAll('"', '')
-
-function checkConditions(key: string, current: ObjectInfo | undefined, options: PutOptions) {
-  if (options.ifNoneMatch === '*' && current) {
-    throw new CloudError('PreconditionFailed', `${key} exists (If-None-Match: *)`)
-  }
-  if (options.ifMatch !== undefined) {
-    if (!current) throw new CloudError('NotFound', `${key} does not exist (If-Match)`)
-    if (stripQuotes(current.etag) !== stripQuotes(options.ifMatch)) {
-      throw new CloudError(
-        'PreconditionFailed',
-        `${key} has etag ${current.etag}, not ${options.ifMatch}`,
-      )
-    }
-  }
-}
+const absent = (key: string) => new CloudError('NotFound', `${key} does not exist`)
+const lowerKeys = (metadata: Record<string, string> = {}) =>
+  Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k.toLowerCase(), v]))
 
 function byteRange(size: number, range: { start: number; end?: number } | undefined) {
   if (!range) return { start: 0, end: size - 1 }
@@ -63,68 +40,63 @@ function byteRange(size: number, range: { start: number; end?: number } | undefi
   return { start: range.start, end }
 }
 
-/** Removes the directories above `path` up to `top` while they are empty. */
-async function pruneDirs(path: string, top: string): Promise<void> {
-  for (let d = dirname(path); d !== top && d.startsWith(top); d = dirname(d)) {
-    try {
-      await rmdir(d)
-    } catch {
-      return
-    }
-  }
+/** A key that may be written: valid, and with a path in a directory. */
+function checkWritable(key: string): void {
+  checkKey(key)
+  const problem = pathProblem(key)
+  if (problem) throw unstorableError(key, problem)
+}
+
+/** A key that may be read: valid; false when no object can have it here (so none is there). */
+function readable(key: string): boolean {
+  checkKey(key)
+  return pathProblem(key) === undefined
 }
 
 /**
- * A directory as an object store, laid out as objects-local-layout.ts describes. Every
- * mutation of a key holds that key's lock file, so conditional writes are safe against writers
- * in other processes on the same machine; readers never lock.
+ * A directory as an object store: the object `a/b.json` is the file `<dir>/a/b.json`, holding
+ * exactly its bytes; etags, content types and user metadata are kept in `<dir>/.ferry/` (see
+ * objects-local-meta.ts), so any file a person puts in the directory is an object too. A key
+ * whose path is taken (`a/b` when the object `a` exists, or `a` when keys start with `a/`) or
+ * that a filesystem cannot name fails with InvalidArgument "cannot be stored in a local bucket".
  */
 export function openLocalObjects(dir: string, options: LocalObjectsOptions = {}): ObjectStore {
   const root = resolve(dir)
-  const objectsDir = join(root, 'objects')
-  const tmpDir = join(root, 'tmp')
-  const lockOf = (key: string) =>
-    join(root, 'locks', createHash('sha256').update(key).digest('hex'))
-  const pathOf = (key: string) => {
-    checkKey(key)
-    return keyPath(objectsDir, key)
-  }
+  const tree = openTree(root)
+  let swept: Promise<void> | undefined
   const guard = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
+      swept ??= sweepTemp(tree.tmpDir)
+      await swept
       return await fn()
     } catch (error) {
       throw fsError(error, `${what} in ${root}`)
     }
   }
 
-  /** Moves a finished temporary file to `key` if the conditions hold at that moment. */
-  const commit = async (tmp: string, key: string, conditions: PutOptions) => {
-    const path = keyPath(objectsDir, key)
-    try {
-      await withLock(lockOf(key), async () => {
-        if (conditions.ifNoneMatch || conditions.ifMatch !== undefined) {
-          checkConditions(key, await readInfoAt(path, key), conditions)
-        }
-        await renameInto(tmp, path)
-      })
-    } catch (error) {
-      await unlink(tmp).catch(noop)
-      throw error
+  const put = async (key: string, body: Buffer | string | Readable, opts: PutOptions) => {
+    checkWritable(key)
+    const tmp = await writeTemp(tree.tmpDir, body, opts.contentLength)
+    const { contentType = 'binary/octet-stream', metadata } = opts
+    await tree.commit(tmp, key, opts, { contentType, metadata: lowerKeys(metadata) })
+    return { etag: tmp.etag }
+  }
+
+  /** The file of `key` with its info, open for reading; NotFound when there is none. */
+  const openObject = async (key: string) => {
+    if (!readable(key)) throw absent(key)
+    if (isFolderKey(key)) {
+      const folder = await tree.folderAt(key)
+      if (!folder) throw absent(key)
+      return { fh: undefined, info: folder.info }
     }
-  }
-
-  const removeKey = async (key: string) => {
-    const path = keyPath(objectsDir, key)
-    await withLock(lockOf(key), () =>
-      unlink(path).catch((e) => (isMissing(e) ? undefined : Promise.reject(e))),
-    )
-    await pruneDirs(path, objectsDir)
-  }
-
-  const openObject = async (key: string): Promise<{ fh: FileHandle; info: ObjectInfo }> => {
-    const fh = await open(pathOf(key), 'r')
+    const fh = await tree.openFile(key)
+    if (!fh) throw absent(key)
     try {
-      return { fh, info: await readMeta(fh, key) }
+      const current = await tree.fileIn(key, fh)
+      if (!current) throw absent(key)
+      if (!current.recorded) await tree.remember(key, current.version)
+      return { fh, info: current.info }
     } catch (error) {
       await fh.close().catch(noop)
       throw error
@@ -146,22 +118,13 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
   const store: ObjectStore = {
     name: root,
 
-    put: (key, body, opts = {}) =>
-      guard(`put ${key}`, async () => {
-        checkKey(key)
-        const { path, etag } = await writeTemp(tmpDir, body, opts)
-        await commit(path, key, opts)
-        return { etag }
-      }),
+    put: (key, body, opts = {}) => guard(`put ${key}`, () => put(key, body, opts)),
 
     upload: (key, body, opts = {}) =>
       guard(`upload ${key}`, async () => {
         const metered = meterBody(body, opts)
         try {
-          checkKey(key)
-          const { contentType, metadata } = opts
-          const { path, etag } = await writeTemp(tmpDir, metered.stream, { contentType, metadata })
-          await commit(path, key, {})
+          const { etag } = await put(key, metered.stream, opts)
           return { etag, size: metered.size() }
         } catch (error) {
           metered.destroy()
@@ -176,8 +139,8 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
           const { start, end } = byteRange(info.size, opts.range)
           const size = end - start + 1
           let body: Readable
-          if (size === 0) {
-            await fh.close()
+          if (size === 0 || !fh) {
+            await fh?.close()
             body = Readable.from([])
           } else {
             body = fh.createReadStream({ start, end })
@@ -187,7 +150,7 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
             : {}
           return { ...info, size, body, ...contentRange }
         } catch (error) {
-          await fh.close().catch(noop)
+          await fh?.close().catch(noop)
           throw error
         }
       }),
@@ -197,20 +160,25 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
         const { fh, info } = await openObject(key)
         try {
           const body = Buffer.alloc(info.size)
-          if (info.size > 0) await fh.read(body, 0, info.size, 0)
+          if (fh && info.size > 0) await fh.read(body, 0, info.size, 0)
           return { body, info }
         } finally {
-          await fh.close()
+          await fh?.close()
         }
       }),
 
-    head: (key) => guard(`head ${key}`, () => readInfoAt(pathOf(key), key)),
+    head: (key) =>
+      guard(`head ${key}`, async () =>
+        readable(key) ? (await tree.current(key))?.info : undefined,
+      ),
 
     list: (opts = {}) =>
-      guard('list', async () => {
-        await adoptInbox(join(root, 'inbox'), store.put)
-        return listPage(objectsDir, opts)
-      }),
+      guard('list', () =>
+        listPage(root, opts, {
+          isMarker: async (key) => (await tree.folderAt(key)) !== undefined,
+          info: async (key) => (await tree.current(key))?.info,
+        }),
+      ),
 
     delete: (keys) =>
       guard('delete', async () => {
@@ -223,7 +191,7 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
         }
         await mapLimit(keys, 16, async (key) => {
           try {
-            await removeKey(key)
+            if (readable(key)) await tree.remove(key)
             result.deleted.push(key)
           } catch (error) {
             result.errors.push({ key, message: fsError(error, `delete ${key}`).message })
@@ -234,20 +202,15 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
 
     copy: (source, destination, opts = {}) =>
       guard(`copy ${source} to ${destination}`, async () => {
-        const from = pathOf(source)
-        checkKey(destination)
-        await mkdir(tmpDir, { recursive: true })
-        const tmp = join(tmpDir, randomUUID())
-        await copyFile(from, tmp)
-        let etag: string
+        checkWritable(destination)
+        const { fh, info } = await openObject(source)
         try {
-          etag = (await touchTemp(tmp, destination)).etag
-        } catch (error) {
-          await unlink(tmp).catch(noop)
-          throw error
+          const { contentType, metadata } = info
+          const body = fh ? fh.createReadStream({ start: 0, autoClose: false }) : ''
+          return await put(destination, body, { contentType, metadata, ...opts })
+        } finally {
+          await fh?.close()
         }
-        await commit(tmp, destination, { ifNoneMatch: opts.ifNoneMatch })
-        return { etag }
       }),
 
     presignGet: (key, expiresInSeconds) =>
@@ -259,7 +222,7 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
 
     presignPost: (key, opts) =>
       guard(`presign POST ${key}`, async () => {
-        checkKey(key)
+        checkWritable(key)
         checkExpiry(opts.expiresInSeconds)
         if (!Number.isInteger(opts.maxBytes) || opts.maxBytes < 0) {
           throw new CloudError(
@@ -273,7 +236,7 @@ export function openLocalObjects(dir: string, options: LocalObjectsOptions = {})
 
     ping: () =>
       guard('ping', async () => {
-        await mkdir(objectsDir, { recursive: true })
+        await mkdir(root, { recursive: true })
         await access(root, constants.W_OK)
       }),
 

@@ -46,9 +46,23 @@ function infoOf(key: string, out: Omit<GetObjectCommandOutput, 'Body'>): ObjectI
   }
 }
 
+/** Options of {@link openS3Objects}. */
+export interface S3ObjectsOptions {
+  aws?: AwsOptions
+  /**
+   * Where presigned URLs point, when their users reach S3 elsewhere than this service does
+   * (docker-compose: the host reaches LocalStack on localhost:4566, the containers on
+   * localstack:4566). The URLs are signed for that host; every other call uses `aws.endpoint`.
+   */
+  presignEndpoint?: string
+}
+
 /** An S3 bucket. Every SDK error leaves through `fromSdkError`. */
-export function openS3Objects(bucket: string, options: { aws?: AwsOptions }): ObjectStore {
+export function openS3Objects(bucket: string, options: S3ObjectsOptions): ObjectStore {
   const client = new S3Client(awsClientConfig(options.aws))
+  const presigner = options.presignEndpoint
+    ? new S3Client(awsClientConfig({ ...options.aws, endpoint: options.presignEndpoint }))
+    : client
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn()
@@ -226,14 +240,14 @@ export function openS3Objects(bucket: string, options: { aws?: AwsOptions }): Ob
 
     presignGet: (key, expiresInSeconds) =>
       call(`presign GetObject ${key} in`, () =>
-        getSignedUrl(client, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+        getSignedUrl(presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), {
           expiresIn: expiresInSeconds,
         }),
       ),
 
     presignPost: (key, opts) =>
       call(`presign POST ${key} in`, () =>
-        createPresignedPost(client, {
+        createPresignedPost(presigner, {
           Bucket: bucket,
           Key: key,
           Conditions: [
@@ -249,6 +263,9 @@ export function openS3Objects(bucket: string, options: { aws?: AwsOptions }): Ob
         await client.send(new HeadBucketCommand({ Bucket: bucket }))
       }),
 
-    close: async () => client.destroy(),
+    close: async () => {
+      client.destroy()
+      presigner.destroy()
+    },
   }
 }

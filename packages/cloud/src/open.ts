@@ -29,13 +29,16 @@ function intParam(params: URLSearchParams, name: string): number | undefined {
   return value
 }
 
-/** `S3_BUCKET=<bucket>` or `file://<dir>`. */
+/**
+ * `S3_BUCKET=<bucket>` or `file://<dir>`. `presignEndpoint` applies to a bucket (see
+ * S3ObjectsOptions), `local` to a directory.
+ */
 export function openObjects(
   setting: string,
-  options: CloudOptions & { local?: LocalObjectsOptions } = {},
+  options: CloudOptions & { local?: LocalObjectsOptions; presignEndpoint?: string } = {},
 ): ObjectStore {
   if (isLocalUrl(setting)) return openLocalObjects(parseLocalUrl(setting).path, options.local ?? {})
-  return openS3Objects(setting, { aws: options.aws })
+  return openS3Objects(setting, { aws: options.aws, presignEndpoint: options.presignEndpoint })
 }
 
 /**

@@ -124,7 +124,20 @@ function postForm(fields: Record<string, string>, file: string | Buffer): FormDa
   return form
 }
 
-export function objectStoreContract(name: string, open: () => Promise<ObjectStoreFixture>) {
+export interface ContractOptions {
+  /**
+   * Whether a key may also be the folder of other keys (`a` beside `a/b`). S3 allows it; a local
+   * bucket is a directory, where `a` is a file or a folder, and refuses the second key (its own
+   * tests show that error).
+   */
+  keyAlsoFolder: boolean
+}
+
+export function objectStoreContract(
+  name: string,
+  open: () => Promise<ObjectStoreFixture>,
+  options: ContractOptions,
+) {
   describe(name, () => {
     let fixture: ObjectStoreFixture
     let store: ObjectStore
@@ -373,8 +386,9 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
           'ord/ä',
           'ord/\u{1F600}',
           'ord/\uFFFD',
+          'ord/a.txt',
           'ord/a',
-        ]
+        ].filter((key) => options.keyAlsoFolder || key !== 'ord/a')
         await Promise.all(keys.map((key) => store.put(key, 'x')))
         const listed = (await store.list({ prefix: 'ord/' })).objects.map((o) => o.key)
         expect(listed).toEqual(
@@ -384,7 +398,8 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
 
       it('folds keys below the delimiter into prefixes, one level deep', async () => {
         const keys = ['dl/a.txt', 'dl/b/1', 'dl/b/2/deep', 'dl/c/', 'dl/c/x', 'dl/e', 'dlx']
-        await Promise.all(keys.map((key) => store.put(key, 'x')))
+        // A folder marker (a key ending in /) is empty: a local bucket keeps it as a directory.
+        await Promise.all(keys.map((key) => store.put(key, key.endsWith('/') ? '' : 'x')))
         const page = await store.list({ prefix: 'dl/', delimiter: '/' })
         expect(page.objects.map((o) => o.key)).toEqual(['dl/a.txt', 'dl/e'])
         expect(page.prefixes).toEqual(['dl/b/', 'dl/c/'])
@@ -405,6 +420,19 @@ export function objectStoreContract(name: string, open: () => Promise<ObjectStor
       it('lists nothing under an unused prefix', async () => {
         expect(await store.list({ prefix: 'nothing-here/' })).toEqual({ objects: [], prefixes: [] })
       })
+
+      // S3 only: a local bucket refuses such a key (objects-local-dir.test.ts shows how).
+      if (options.keyAlsoFolder) {
+        it('keeps a key apart from the keys below it as a folder', async () => {
+          await store.put('kf/a', 'file')
+          await store.put('kf/a/b', 'below')
+          expect((await store.list({ prefix: 'kf/' })).objects.map((o) => o.key)).toEqual([
+            'kf/a',
+            'kf/a/b',
+          ])
+          expect((await store.getBuffer('kf/a')).body.toString()).toBe('file')
+        })
+      }
 
       it('keeps a folder marker ending in / apart from the keys under it', async () => {
         await store.put('fm/folder/', '')

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CloudError, type ObjectStore, openObjects } from '../src/index.ts'
-import { listAll, openLocalFixture } from './objects-contract.ts'
+import { openLocalFixture } from './objects-contract.ts'
 
 let fixture: Awaited<ReturnType<typeof openLocalFixture>>
 let store: ObjectStore
@@ -17,7 +17,7 @@ beforeAll(async () => {
 })
 afterAll(() => fixture.cleanup())
 
-const tmpFiles = () => readdir(join(fixture.dir, 'tmp')).catch(() => [])
+const tmpFiles = () => readdir(join(fixture.dir, '.ferry', 'tmp')).catch(() => [])
 
 describe('local objects: conditional writes under contention', () => {
   // Local only: moto's S3 has a thread race that lets two concurrent conditional writers both win
@@ -60,37 +60,6 @@ describe('local objects: keys and layout', () => {
     })
   })
 
-  it('keeps keys that look like each other and like its own file names apart', async () => {
-    const keys = [
-      'a',
-      'a/',
-      'a/b',
-      'a%',
-      'a/%',
-      'a//b',
-      '%',
-      '%2F',
-      '%2F/x',
-      'a%25',
-      'tmp/x',
-      'locks/y',
-      'objects',
-    ]
-    for (const [i, key] of keys.entries())
-      await store.put(key, `body ${i}`, { metadata: { i: String(i) } })
-    for (const [i, key] of keys.entries()) {
-      const { body, info } = await store.getBuffer(key)
-      expect([body.toString(), info.metadata.i]).toEqual([`body ${i}`, String(i)])
-    }
-    const listed = (await listAll(store, {})).flatMap((p) => p.objects.map((o) => o.key))
-    expect(listed.filter((k) => keys.includes(k))).toEqual(
-      [...keys].sort((x, y) => Buffer.compare(Buffer.from(x), Buffer.from(y))),
-    )
-    await store.delete(['a/'])
-    expect(await store.head('a/b')).toMatchObject({ size: 6 })
-    expect(await store.head('a')).toMatchObject({ size: 6 })
-  })
-
   it('leaves no temporary file behind once writes finish', async () => {
     await Promise.all(Array.from({ length: 10 }, (_, i) => store.put('tmpcheck', `v${i}`)))
     await store.put('tmpcheck', 'x', { ifNoneMatch: '*' }).catch(() => undefined)
@@ -125,8 +94,9 @@ describe('local objects: keys and layout', () => {
   })
 
   it('takes over the lock of a writer that crashed', async () => {
-    const lock = join(fixture.dir, 'locks', createHash('sha256').update('crashed').digest('hex'))
-    await mkdir(join(fixture.dir, 'locks'), { recursive: true })
+    const locks = join(fixture.dir, '.ferry', 'locks')
+    const lock = join(locks, createHash('sha256').update('crashed').digest('hex'))
+    await mkdir(locks, { recursive: true })
     await writeFile(lock, '')
     const old = new Date(Date.now() - 60_000)
     await utimes(lock, old, old)
@@ -290,32 +260,5 @@ describe('local objects: presigned URLs', () => {
     ).rejects.toMatchObject({
       code: 'InvalidArgument',
     })
-  })
-})
-
-describe('local objects: the inbox drop folder', () => {
-  const past = new Date(Date.now() - 60_000)
-
-  it('adopts a file copied into inbox/ as the object of the same relative name at the next list', async () => {
-    const dropped = join(fixture.dir, 'inbox', 'drops', 'batch-1.json')
-    await mkdir(join(fixture.dir, 'inbox', 'drops'), { recursive: true })
-    await writeFile(dropped, '[{"type":"a"}]')
-    await utimes(dropped, past, past)
-    const page = await store.list({ prefix: 'drops/' })
-    expect(page.objects.map((o) => o.key)).toEqual(['drops/batch-1.json'])
-    const { body, info } = await store.getBuffer('drops/batch-1.json')
-    expect(body.toString()).toBe('[{"type":"a"}]')
-    expect(info.contentType).toBe('application/json')
-    expect(await readdir(join(fixture.dir, 'inbox', 'drops'))).toEqual([])
-  })
-
-  it('leaves a file that is still being written until it has settled', async () => {
-    await mkdir(join(fixture.dir, 'inbox'), { recursive: true })
-    await writeFile(join(fixture.dir, 'inbox', 'fresh.json'), '{}')
-    expect((await store.list({ prefix: 'fresh' })).objects).toEqual([])
-    await utimes(join(fixture.dir, 'inbox', 'fresh.json'), past, past)
-    expect((await store.list({ prefix: 'fresh' })).objects.map((o) => o.key)).toEqual([
-      'fresh.json',
-    ])
   })
 })

@@ -1,4 +1,5 @@
 import postgres from 'postgres'
+import type { AuthOptions, DatabaseAuth } from './rds-auth.ts'
 
 /** The postgres.js client every service writes its queries against. */
 export type Sql = postgres.Sql
@@ -8,7 +9,7 @@ export type TransactionSql = postgres.TransactionSql
 
 /** Options for {@link connect}. */
 export interface ConnectOptions {
-  /** Pool size. Default 10 on a server; 1 on PGlite, which runs one query at a time anyway. */
+  /** Pool size. Default 10. */
   max?: number
   /** The connection's search_path; overrides a `search_path` parameter in the URL. */
   searchPath?: string
@@ -16,28 +17,25 @@ export interface ConnectOptions {
   applicationName?: string
   /** Receives server notices (e.g. "relation already exists, skipping"). Default: dropped. */
   onnotice?: (notice: postgres.Notice) => void
+  /** How a server connection authenticates (see DatabaseAuth). Default: password. */
+  auth?: DatabaseAuth
 }
 
-/** An open database: the same postgres.js API whichever engine is behind it. */
+/** An open database. */
 export interface Database {
   /**
    * The postgres.js client. Types come back as postgres.js decodes them: NUMERIC and BIGINT
    * arrive as strings (exact), services convert where they need numbers.
    */
   readonly sql: Sql
-  /** Which engine answered: a PostgreSQL server or the embedded PGlite. */
-  readonly kind: 'postgres' | 'pglite'
   /** The URL with any password masked, safe to log. */
   readonly description: string
   /**
    * Resolves when the database answers a trivial query; rejects on failure, or with the
-   * signal's reason as soon as `signal` aborts (the query is cancelled where the engine can).
+   * signal's reason as soon as `signal` aborts (the query is cancelled).
    */
   ping(signal?: AbortSignal): Promise<void>
-  /**
-   * Ends the pool (waiting up to 5 s for running queries), then for PGlite stops its socket
-   * server and closes the engine, flushing it to disk. Later queries reject. Idempotent.
-   */
+  /** Ends the pool (waiting up to 5 s for running queries). Later queries reject. Idempotent. */
   close(): Promise<void>
 }
 
@@ -46,6 +44,7 @@ export function createPool(
   url: string,
   defaults: { max: number; idleTimeout: number },
   options: ConnectOptions,
+  auth: AuthOptions = {},
 ): Sql {
   const connection: Record<string, string> = {}
   if (options.searchPath !== undefined) connection.search_path = options.searchPath
@@ -61,6 +60,7 @@ export function createPool(
     backoff: (retries: number) => Math.min(0.05 * 2 ** retries, 1),
     connection,
     onnotice: options.onnotice ?? (() => {}),
+    ...auth,
   })
 }
 

@@ -1,4 +1,5 @@
 export { connect } from './connect.ts'
 export type { ConnectOptions, Database, Sql, TransactionSql } from './database.ts'
 export { type MigrateOptions, MigrationError, migrate } from './migrate.ts'
+export { type DatabaseAuth, RDS_CERTIFICATE_AUTHORITIES } from './rds-auth.ts'
 export { describeUrl } from './url.ts'

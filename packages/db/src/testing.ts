@@ -1,12 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto'
-import { readFile, rename, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PGlite } from '@electric-sql/pglite'
 import { connect } from './connect.ts'
 import type { Database } from './database.ts'
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded.ts'
 import { migrate } from './migrate.ts'
-import { openPglite } from './pglite.ts'
 import { withSearchPath } from './url.ts'
 
 export { freePort, startTcpProxy, type TcpProxy } from './testing-net.ts'
@@ -15,38 +14,33 @@ export { freePort, startTcpProxy, type TcpProxy } from './testing-net.ts'
 export interface TestDatabaseOptions {
   /** A migrations directory to apply before the database is handed out. */
   migrations?: string
-  /** Force an engine; default: `postgres` when DATABASE_URL is a postgres:// URL, else `pglite`. */
-  backend?: 'postgres' | 'pglite'
+  /** The server to make it on; default DATABASE_URL (`npm test` always sets one). */
+  serverUrl?: string
 }
 
 /** A database of one's own for a test file. */
 export interface TestDatabase extends Database {
   /**
-   * Where a child process can reach the same data with connect(url) while this one is open. On
-   * a server: DATABASE_URL with `?search_path=test_<random>`. On PGlite: the
-   * `postgres://…@127.0.0.1:<port>/postgres` of its socket server (so the child's `kind` is
-   * `postgres`); valid until cleanup().
+   * Where a child process can reach the same data with connect(url) while this one is open: the
+   * server's URL with `?search_path=test_<random>`.
    */
   readonly url: string
-  /** Closes the database (if still open); on a server also drops its schema. */
+  /** Closes the database (if still open) and drops its schema. */
   cleanup(): Promise<void>
 }
 
 /**
  * Gives a test file a fresh, empty database, optionally migrated: a new schema `test_<random>`
- * on the server at DATABASE_URL, or a new in-memory PGlite.
+ * on the server at `serverUrl` or DATABASE_URL.
  */
 export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<TestDatabase> {
-  const serverUrl = process.env.DATABASE_URL
-  const onServer = /^postgres(ql)?:\/\//.test(serverUrl ?? '')
-  const backend = options.backend ?? (onServer ? 'postgres' : 'pglite')
-  if (backend === 'postgres' && (serverUrl === undefined || !onServer)) {
-    throw new Error('createTestDatabase: backend postgres needs DATABASE_URL=postgres://…')
+  const serverUrl = options.serverUrl ?? process.env.DATABASE_URL
+  if (serverUrl === undefined || !/^postgres(ql)?:\/\//.test(serverUrl)) {
+    throw new Error(
+      'createTestDatabase needs DATABASE_URL=postgres://… (`npm test` starts an embedded server and sets it)',
+    )
   }
-  const db =
-    backend === 'postgres' && serverUrl !== undefined
-      ? await createSchemaDatabase(serverUrl)
-      : await createPgliteDatabase()
+  const db = await createSchemaDatabase(serverUrl)
   if (options.migrations === undefined) return db
   try {
     await migrate(db.sql, options.migrations)
@@ -79,37 +73,24 @@ async function asAdmin(url: string, work: (sql: Database['sql']) => Promise<unkn
 }
 
 /**
- * In memory rather than in a temporary directory: loading the template into memory measured
- * 1.5–5.6 s against 4.4–10.4 s into a directory on a busy two-core machine, and a test database
- * is never reopened.
+ * A throw-away embedded PostgreSQL server of the test file's own (in a temporary directory,
+ * deleted on stop), for suites that run the embedded default whatever DATABASE_URL says.
  */
-async function createPgliteDatabase(): Promise<TestDatabase> {
-  const opened = await openPglite(undefined, 'pglite://memory', {}, await pgliteTemplate())
-  return { ...opened.database, url: opened.serverUrl, cleanup: opened.database.close }
-}
-
-let template: Promise<Blob> | undefined
-
-/**
- * A freshly initialised data directory as a tarball. initdb takes seconds in PGlite while
- * loading a tarball takes about one, so it is built once per PGlite build and kept in the temp
- * directory; concurrent builders each rename a complete file into place.
- */
-function pgliteTemplate(): Promise<Blob> {
-  template ??= loadOrBuildTemplate()
-  return template
-}
-
-async function loadOrBuildTemplate(): Promise<Blob> {
-  const build = createHash('sha256').update(import.meta.resolve('@electric-sql/pglite'))
-  const path = join(tmpdir(), `ferry-pglite-template-${build.digest('hex').slice(0, 16)}.tar`)
-  const cached = await readFile(path).catch(() => undefined)
-  if (cached !== undefined) return new Blob([cached])
-  const db = await PGlite.create()
-  const tarball = await db.dumpDataDir('none')
-  await db.close()
-  const partial = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`
-  await writeFile(partial, new Uint8Array(await tarball.arrayBuffer()))
-  await rename(partial, path)
-  return tarball
+export async function startTestPostgres(): Promise<EmbeddedPostgres> {
+  const dir = await mkdtemp(join(tmpdir(), 'ferry-pg-test-'))
+  // mkdtemp makes it 0700; as root the server runs as another user, which must enter it.
+  await chmod(dir, 0o755)
+  const server = await startEmbeddedPostgres({
+    dataDir: join(dir, 'data'),
+    logFile: join(dir, 'postgres.log'),
+    password: randomBytes(12).toString('hex'),
+    ephemeral: true,
+  })
+  return {
+    ...server,
+    async stop() {
+      await server.stop()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
 }

@@ -2,26 +2,16 @@ import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-export type Backend = 'postgres' | 'pglite'
-
-/** Generous: building the PGlite template runs initdb, several seconds on a busy machine. */
+/** Generous: a loaded two-core machine can take seconds to open connections. */
 export const OPEN_TIMEOUT = 60_000
 
-const required = process.env.CI === 'true' || process.env.FERRY_REQUIRE_DB === '1'
-const serverUrl = process.env.DATABASE_URL
-if (required && !/^postgres(ql)?:\/\//.test(serverUrl ?? '')) {
-  throw new Error('DATABASE_URL=postgres://… is required when CI=true or FERRY_REQUIRE_DB=1')
-}
-
-/** PGlite always; the PostgreSQL server too when DATABASE_URL names one. */
-export const backends: Backend[] = serverUrl?.startsWith('postgres')
-  ? ['pglite', 'postgres']
-  : ['pglite']
-
-/** The server URL; only call from suites that run on the postgres backend. */
+/** The server every suite runs on: `npm test` starts an embedded one when none is given. */
 export function serverDatabaseUrl(): string {
-  if (serverUrl === undefined) throw new Error('DATABASE_URL is not set')
-  return serverUrl
+  const url = process.env.DATABASE_URL
+  if (url === undefined || !/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error('DATABASE_URL=postgres://… is required (npm test starts an embedded server)')
+  }
+  return url
 }
 
 /** Writes `files` into a new temporary directory and returns its path. */

@@ -3,10 +3,9 @@ import { rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from '../src/connect.ts'
-import type { Database } from '../src/database.ts'
 import { MigrationError, migrate } from '../src/migrate.ts'
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts'
-import { type Backend, backends, migrationsDir, OPEN_TIMEOUT } from './backends.ts'
+import { migrationsDir, OPEN_TIMEOUT } from './backends.ts'
 
 const dirs: string[] = []
 
@@ -19,11 +18,11 @@ async function files(contents: Record<string, string>): Promise<string> {
 
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))))
 
-describe.each(backends)('migrate() on %s', (backend: Backend) => {
+describe('migrate()', () => {
   let db: TestDatabase
 
   beforeAll(async () => {
-    db = await createTestDatabase({ backend })
+    db = await createTestDatabase()
   }, OPEN_TIMEOUT)
   afterAll(() => db?.cleanup())
 
@@ -102,22 +101,14 @@ describe.each(backends)('migrate() on %s', (backend: Backend) => {
       '001_log.sql': 'create table run_log (v text); select pg_sleep(0.2);',
       '002_entry.sql': `insert into run_log values ('applied');`,
     })
-    const [first, second] = await concurrentClients(backend, db)
+    // Two independent pools, as two replicas have.
+    const [first, second] = [await connect(db.url), await connect(db.url)]
     const results = await Promise.all([
       migrate(first.sql, dir, { table: 'm_race' }),
       migrate(second.sql, dir, { table: 'm_race' }),
     ])
-    await Promise.all([first, second].filter((d) => d !== db).map((d) => d.close()))
+    await Promise.all([first.close(), second.close()])
     expect(results.map((r) => r.applied).sort()).toEqual([[], ['001_log.sql', '002_entry.sql']])
     expect(await db.sql`select v from run_log`).toHaveLength(1)
   })
 })
-
-/** On a server, two independent pools (as two replicas have); PGlite has one process's pool. */
-async function concurrentClients(
-  backend: Backend,
-  db: TestDatabase,
-): Promise<[Database, Database]> {
-  if (backend === 'pglite') return [db, db]
-  return [await connect(db.url), await connect(db.url)]
-}

@@ -7,7 +7,7 @@ import {
   type TcpProxy,
   type TestDatabase,
 } from '../src/testing.ts'
-import { type Backend, backends, OPEN_TIMEOUT } from './backends.ts'
+import { OPEN_TIMEOUT } from './backends.ts'
 
 /** How long `work` took, in ms, whether it resolved or rejected. */
 async function timed(work: () => Promise<unknown>): Promise<{ ms: number; failed: boolean }> {
@@ -19,13 +19,13 @@ async function timed(work: () => Promise<unknown>): Promise<{ ms: number; failed
   return { ms: performance.now() - started, failed }
 }
 
-describe.each(backends)('a %s database that becomes unreachable', (backend: Backend) => {
+describe('a database that becomes unreachable', () => {
   let target: TestDatabase
   let proxy: TcpProxy
   let db: Database
 
   beforeAll(async () => {
-    target = await createTestDatabase({ backend })
+    target = await createTestDatabase()
     const url = new URL(target.url)
     proxy = await startTcpProxy(url.hostname, Number(url.port || 5432))
     db = await connect(proxy.via(target.url), { max: 4 })

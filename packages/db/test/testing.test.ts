@@ -1,25 +1,15 @@
 import { rm } from 'node:fs/promises'
-import postgres from 'postgres'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { connect } from '../src/connect.ts'
 import { createTestDatabase, type TestDatabase } from '../src/testing.ts'
-import {
-  type Backend,
-  backends,
-  migrationsDir,
-  OPEN_TIMEOUT,
-  serverDatabaseUrl,
-} from './backends.ts'
+import { migrationsDir, OPEN_TIMEOUT, serverDatabaseUrl } from './backends.ts'
 
-describe.each(backends)('createTestDatabase() on %s', (backend: Backend) => {
+describe('createTestDatabase()', () => {
   let one: TestDatabase
   let two: TestDatabase
 
   beforeAll(async () => {
-    ;[one, two] = await Promise.all([
-      createTestDatabase({ backend }),
-      createTestDatabase({ backend }),
-    ])
+    ;[one, two] = await Promise.all([createTestDatabase(), createTestDatabase()])
   }, OPEN_TIMEOUT)
   afterAll(() => Promise.all([one?.cleanup(), two?.cleanup()]))
 
@@ -45,7 +35,7 @@ describe.each(backends)('createTestDatabase() on %s', (backend: Backend) => {
     'applies the migrations it is given before handing the database out',
     async () => {
       const dir = await migrationsDir({ '001_init.sql': 'create table migrated (v int);' })
-      const db = await createTestDatabase({ backend, migrations: dir })
+      const db = await createTestDatabase({ migrations: dir })
       try {
         const [row] = await db.sql`select to_regclass('migrated') is not null as exists`
         expect(row?.exists).toBe(true)
@@ -58,11 +48,11 @@ describe.each(backends)('createTestDatabase() on %s', (backend: Backend) => {
   )
 })
 
-describe.each(backends)('createTestDatabase() cleanup on %s', (backend: Backend) => {
+describe('createTestDatabase() cleanup', () => {
   it(
-    'removes the schema or engine it created',
+    'removes the schema it created',
     async () => {
-      const db = await createTestDatabase({ backend })
+      const db = await createTestDatabase()
       const exists = await existenceProbe(db)
       expect(await exists()).toBe(true)
       await db.cleanup()
@@ -72,9 +62,8 @@ describe.each(backends)('createTestDatabase() cleanup on %s', (backend: Backend)
   )
 })
 
-/** Tells whether the test database's schema (server) or PGlite server still answers. */
+/** Tells whether the test database's schema still exists. */
 async function existenceProbe(db: TestDatabase): Promise<() => Promise<boolean>> {
-  if (db.kind === 'pglite') return () => answers(db.url)
   const [row] = await db.sql<{ schema: string }[]>`select current_schema() as schema`
   const schema = row?.schema ?? ''
   expect(schema).toMatch(/^test_[0-9a-f]{12}$/)
@@ -90,14 +79,10 @@ async function existenceProbe(db: TestDatabase): Promise<() => Promise<boolean>>
   }
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = postgres(url, { max: 1, connect_timeout: 2 })
-  try {
-    await client`select 1`
-    return true
-  } catch {
-    return false
-  } finally {
-    await client.end({ timeout: 0 })
-  }
-}
+describe('createTestDatabase() without a server', () => {
+  it('names DATABASE_URL and how npm test provides it', async () => {
+    await expect(createTestDatabase({ serverUrl: 'mysql://db/app' })).rejects.toThrow(
+      /needs DATABASE_URL=postgres:\/\/… \(`npm test` starts an embedded server/,
+    )
+  })
+})

@@ -1,27 +1,13 @@
-import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { connect } from '../src/connect.ts'
 import { describeUrl, parseDatabaseUrl, withSearchPath } from '../src/url.ts'
-import { backends, serverDatabaseUrl } from './backends.ts'
+import { serverDatabaseUrl } from './backends.ts'
 
 describe('parseDatabaseUrl()', () => {
-  it('reads pglite://memory as an in-memory database', () => {
-    expect(parseDatabaseUrl('pglite://memory')).toEqual({
-      kind: 'pglite',
-      dataDir: undefined,
-      description: 'pglite://memory',
-    })
-  })
-
-  it('resolves a relative pglite directory against the working directory', () => {
-    const dir = join(process.cwd(), '.data', 'api')
-    expect(parseDatabaseUrl('pglite://.data/api')).toMatchObject({ dataDir: dir })
-  })
-
-  it('keeps an absolute pglite directory written with three slashes', () => {
-    expect(parseDatabaseUrl('pglite:///var/lib/ferry')).toMatchObject({
-      dataDir: '/var/lib/ferry',
-    })
+  it('refuses a URL that is not postgres://, naming what it takes', () => {
+    expect(() => parseDatabaseUrl('mysql://db/app')).toThrow(
+      'unsupported database URL mysql://db/app: use postgres://…',
+    )
   })
 
   it('takes search_path out of a server URL and keeps the other parameters', () => {
@@ -29,7 +15,6 @@ describe('parseDatabaseUrl()', () => {
       'postgresql://u@db:5432/app?search_path=test_1&sslmode=require',
     )
     expect(location).toMatchObject({
-      kind: 'postgres',
       url: 'postgresql://u@db:5432/app?sslmode=require',
       searchPath: 'test_1',
     })
@@ -68,7 +53,6 @@ describe('connect() to a postgres:// URL', () => {
   it('resolves without connecting and masks the password in its description', async () => {
     const db = await connect('postgres://app:hunter2@127.0.0.1:1/none')
     expect(db).toMatchObject({
-      kind: 'postgres',
       description: 'postgres://app:***@127.0.0.1:1/none',
     })
     await db.close()
@@ -81,20 +65,17 @@ describe('connect() to a postgres:// URL', () => {
   })
 })
 
-// Only where DATABASE_URL names a server (always in CI, see backends.ts).
-if (backends.includes('postgres')) {
-  describe('connect() to the PostgreSQL server', () => {
-    it('sets search_path from the URL and applicationName from the options', async () => {
-      const db = await connect(withSearchPath(serverDatabaseUrl(), 'somewhere, public'), {
-        applicationName: 'ferry-test',
-      })
-      try {
-        const [row] = await db.sql`
-          select current_setting('search_path') as path, current_setting('application_name') as app`
-        expect(row).toEqual({ path: 'somewhere, public', app: 'ferry-test' })
-      } finally {
-        await db.close()
-      }
+describe('connect() to the PostgreSQL server', () => {
+  it('sets search_path from the URL and applicationName from the options', async () => {
+    const db = await connect(withSearchPath(serverDatabaseUrl(), 'somewhere, public'), {
+      applicationName: 'ferry-test',
     })
+    try {
+      const [row] = await db.sql`
+          select current_setting('search_path') as path, current_setting('application_name') as app`
+      expect(row).toEqual({ path: 'somewhere, public', app: 'ferry-test' })
+    } finally {
+      await db.close()
+    }
   })
-}
+})

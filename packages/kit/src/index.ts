@@ -9,7 +9,13 @@ export {
 } from './config.ts'
 export { type HealthOptions, Readiness, type ReadinessCheck } from './health.ts'
 export type { Closer, Loop } from './lifecycle.ts'
-export { LOCAL_PATHS, type LocalContext, type LocalService } from './local.ts'
+export {
+  devSecret,
+  LOCAL_PATHS,
+  type LocalContext,
+  type LocalService,
+  writePrivate,
+} from './local.ts'
 export { REDACTED } from './logging.ts'
 export type { OpenApiOptions, SecurityScheme } from './openapi.ts'
 export {

@@ -1,3 +1,7 @@
+import { randomBytes } from 'node:crypto'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname } from 'node:path'
+
 /**
  * The contract between `npm start` (scripts/start.ts) and a service's `src/local.ts`, which
  * exports `port: number` and `localEnv(context): Promise<LocalService>`.
@@ -5,8 +9,15 @@
 export interface LocalContext {
   /** Absolute path of the repository's `.data/` directory. */
   dataDir: string
+  /** The port this service will listen on (its `port`, unless the start script moved it). */
+  port: number
   /** The `file://` URL of a path under `.data/`. */
   local(path: string): string
+  /**
+   * The `postgres://` URL of the database `name` on the embedded PostgreSQL server that
+   * `npm start` runs, created on first use.
+   */
+  database(name: string): Promise<string>
 }
 
 export interface LocalService {
@@ -29,5 +40,16 @@ export const LOCAL_PATHS = {
   eventsTopic: 'topics/events',
   eventsQueue: 'queues/events?maxReceiveCount=5',
   secrets: 'secrets',
-  databases: 'pg',
 } as const
+
+/** Writes `text` to a file only its owner may read, making its directory. */
+export function writePrivate(path: string, text: string): void {
+  mkdirSync(dirname(path), { recursive: true })
+  writeFileSync(path, `${text}\n`, { mode: 0o600 })
+}
+
+/** The secret kept at `path` for local runs: made by `make` (32 random bytes, hex) on first use. */
+export function devSecret(path: string, make = () => randomBytes(32).toString('hex')): string {
+  if (!existsSync(path)) writePrivate(path, make())
+  return readFileSync(path, 'utf8').trim()
+}

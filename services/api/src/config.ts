@@ -1,10 +1,17 @@
 import { isLocalUrl, type LocalObjectsOptions } from '@ferry/cloud'
+import type { DatabaseAuth } from '@ferry/db'
 import { type ConfigIssue, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
 export const Config = Type.Object({
   ...ServerEnv,
-  DATABASE_URL: Type.String({ minLength: 1, description: 'postgres://… or pglite://<dir>' }),
+  DATABASE_URL: Type.String({ minLength: 1, description: 'postgres://…' }),
+  DATABASE_AUTH: Type.Union([Type.Literal('password'), Type.Literal('iam')], {
+    default: 'password',
+    description:
+      'iam: RDS IAM authentication as the URL user (a fresh token per connection, TLS verified ' +
+      'against the RDS CAs); password: the URL password or PGPASSWORD',
+  }),
   S3_BUCKET_NAME: Type.String({
     minLength: 1,
     description: 'The documents bucket, or file://<dir>',
@@ -39,7 +46,7 @@ export const Config = Type.Object({
     Type.String({
       pattern: '^https?://[^\\s]+$',
       description:
-        'The api as clients reach it; presigned URLs of a file:// FILES_BUCKET point here',
+        'The api as clients reach it; presigned URLs of a file:// FILES_BUCKET point here (default: http://localhost:PORT, or HOST:PORT when HOST names one address)',
     }),
   ),
   PRESIGN_SECRET: Type.Optional(
@@ -59,6 +66,14 @@ export const Config = Type.Object({
   ),
   AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  S3_PUBLIC_ENDPOINT: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s/]+/?$',
+      description:
+        "Where the files bucket's presigned URLs point, when clients reach S3 elsewhere than " +
+        'AWS_ENDPOINT_URL (docker-compose: http://localhost:4566); only the presigner uses it',
+    }),
+  ),
 })
 export type Config = Static<typeof Config>
 
@@ -85,14 +100,28 @@ export function isConfigIssue<T extends object>(value: T | ConfigIssue): value i
 
 /**
  * How the files store presigns: S3 signs its own URLs; a `file://` FILES_BUCKET's URLs point at
- * the api itself (PUBLIC_URL), signed with PRESIGN_SECRET, so both settings are then required.
+ * the api itself (PUBLIC_URL, by default the address it listens on), signed with
+ * PRESIGN_SECRET, which is then required.
  */
 export function filesSetting(config: Config): LocalObjectsOptions | ConfigIssue {
   if (!isLocalUrl(config.FILES_BUCKET)) return {}
-  const { PUBLIC_URL: baseUrl, PRESIGN_SECRET: secret } = config
-  if (baseUrl !== undefined && secret !== undefined) return { presign: { baseUrl, secret } }
+  const { PUBLIC_URL: baseUrl = ownUrl(config), PRESIGN_SECRET: secret } = config
+  if (secret !== undefined) return { presign: { baseUrl, secret } }
   return {
-    name: baseUrl === undefined ? 'PUBLIC_URL' : 'PRESIGN_SECRET',
+    name: 'PRESIGN_SECRET',
     reason: 'required with a file:// FILES_BUCKET (its presigned URLs are served by the api)',
   }
+}
+
+/** The api's own address: a wildcard HOST is reached as localhost. */
+function ownUrl({ HOST, PORT }: Config): string {
+  const host = ['0.0.0.0', '::', '[::]'].includes(HOST) ? 'localhost' : HOST
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${PORT}`
+}
+
+/** How the database connections authenticate (DATABASE_AUTH, signed for AWS_REGION). */
+export function databaseAuth(config: Pick<Config, 'DATABASE_AUTH' | 'AWS_REGION'>): DatabaseAuth {
+  return config.DATABASE_AUTH === 'iam'
+    ? { kind: 'iam', region: config.AWS_REGION }
+    : { kind: 'password' }
 }

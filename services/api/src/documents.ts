@@ -4,7 +4,7 @@ import { badRequest, conflict, serviceUnavailable } from '@ferry/kit'
 import { unsafeKeyReason } from './key-rules.ts'
 import { createKeySerializer } from './key-serializer.ts'
 import { mergePatch } from './merge-patch.ts'
-import { orUnavailable } from './unavailable.ts'
+import { cloudCall } from './unavailable.ts'
 import type { Kind } from './users/kinds.ts'
 
 /** Where the snapshot of a user's record of one kind lives in the documents bucket. */
@@ -148,13 +148,13 @@ export function createDocuments(store: ObjectStore, options: DocumentsOptions = 
 
   return {
     read: (key) =>
-      orUnavailable('Object storage', async () => {
+      cloudCall('Object storage', async () => {
         const current = await readWithEtag(key)
         return current && { content: current.content }
       }),
 
     create: (key, content) =>
-      orUnavailable('Object storage', () =>
+      cloudCall('Object storage', () =>
         serialize(key, async () => {
           try {
             await store.put(key, JSON.stringify(content), {
@@ -170,7 +170,7 @@ export function createDocuments(store: ObjectStore, options: DocumentsOptions = 
       ),
 
     merge: (key, patch) =>
-      orUnavailable('Object storage', () =>
+      cloudCall('Object storage', () =>
         serialize(key, () => settle(key, () => mergeOnce(key, patch))),
       ),
 

@@ -2,7 +2,7 @@ import type { Queue } from '@ferry/cloud'
 import type { Sql } from '@ferry/db'
 import { badRequest, notFound, serviceUnavailable } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
-import { orUnavailable } from './unavailable.ts'
+import { cloudCall } from './unavailable.ts'
 import { KIND_NAMES, KINDS, type Kind, UserId } from './users/kinds.ts'
 import { findRecord, findRecords } from './users/records.ts'
 
@@ -82,7 +82,7 @@ export async function sendExport(
   fifo: { groupId?: string; deduplicationId?: string } = {},
 ): Promise<string> {
   const entry = { id: '0', body: JSON.stringify(message), ...fifo }
-  const result = await orUnavailable('The events queue', () => queue.send([entry]))
+  const result = await cloudCall('The events queue', () => queue.send([entry]))
   const failure = result.failed[0]
   if (failure?.transient) {
     throw serviceUnavailable('The events queue is unavailable; retry shortly', {

@@ -3,7 +3,7 @@ import { openObjects, openQueue, openTopic } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
 import { ConfigError, configOrExit, loadConfigOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
-import { authSetting, Config, filesSetting, isConfigIssue } from './config.ts'
+import { authSetting, Config, databaseAuth, filesSetting, isConfigIssue } from './config.ts'
 
 const config = loadConfigOrExit(Config)
 const filesOptions = configOrExit(() => {
@@ -15,7 +15,10 @@ const filesOptions = configOrExit(() => {
   return files
 })
 const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
-const db = await connect(config.DATABASE_URL, { applicationName: 'ferry-api' })
+const db = await connect(config.DATABASE_URL, {
+  applicationName: 'ferry-api',
+  auth: databaseAuth(config),
+})
 await migrate(db.sql, fileURLToPath(new URL('../migrations', import.meta.url)))
 const app = buildApp({
   config,
@@ -23,6 +26,10 @@ const app = buildApp({
   store: openObjects(config.S3_BUCKET_NAME, { aws }),
   topic: openTopic(config.SNS_TOPIC_ARN, { aws }),
   queue: openQueue(config.SQS_QUEUE_URL, { aws }),
-  files: openObjects(config.FILES_BUCKET, { aws, local: filesOptions }),
+  files: openObjects(config.FILES_BUCKET, {
+    aws,
+    local: filesOptions,
+    presignEndpoint: config.S3_PUBLIC_ENDPOINT,
+  }),
 })
 await runService(app, { port: config.PORT, host: config.HOST })

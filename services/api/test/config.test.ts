@@ -1,9 +1,9 @@
 import { ConfigError, loadConfig } from '@ferry/kit'
 import { describe, expect, it } from 'vitest'
-import { authSetting, Config, filesSetting, isConfigIssue } from '../src/config.ts'
+import { authSetting, Config, databaseAuth, filesSetting, isConfigIssue } from '../src/config.ts'
 
 const base = {
-  DATABASE_URL: 'pglite://memory',
+  DATABASE_URL: 'postgres://u@db:5432/api',
   S3_BUCKET_NAME: 'documents',
   SNS_TOPIC_ARN: 'arn:aws:sns:us-east-1:000000000000:events',
   SQS_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/events',
@@ -43,6 +43,17 @@ describe('configuration', () => {
     expect(load).not.toThrow(/short-secret/)
   })
 
+  it('authenticates to the database with a password unless DATABASE_AUTH=iam', () => {
+    const load = (env: Record<string, string>) =>
+      loadConfig(Config, { env: { ...base, JWT_SECRET: SECRET, ...env } })
+    expect(databaseAuth(load({}))).toEqual({ kind: 'password' })
+    expect(databaseAuth(load({ DATABASE_AUTH: 'iam', AWS_REGION: 'eu-west-1' }))).toEqual({
+      kind: 'iam',
+      region: 'eu-west-1',
+    })
+    expect(() => load({ DATABASE_AUTH: 'token' })).toThrow(/DATABASE_AUTH/)
+  })
+
   it('names every missing setting', () => {
     expect(() => loadConfig(Config, { env: {} })).toThrow(
       /DATABASE_URL[\s\S]*S3_BUCKET_NAME[\s\S]*SNS_TOPIC_ARN[\s\S]*SQS_QUEUE_URL[\s\S]*FILES_BUCKET/,
@@ -66,16 +77,34 @@ describe('files configuration', () => {
     expect(filesSetting(load({}))).toEqual({})
   })
 
-  it('needs PUBLIC_URL and PRESIGN_SECRET for a file:// bucket, whose URLs the api serves', () => {
+  it('needs PRESIGN_SECRET for a file:// bucket, whose URLs the api serves', () => {
     const local = { FILES_BUCKET: 'file:///tmp/files' }
-    const missing = filesSetting(load(local))
-    expect(isConfigIssue(missing) && missing.name).toBe('PUBLIC_URL')
     const noSecret = filesSetting(load({ ...local, PUBLIC_URL: 'http://127.0.0.1:3000' }))
     expect(isConfigIssue(noSecret) && noSecret.name).toBe('PRESIGN_SECRET')
     const both = { ...local, PUBLIC_URL: 'http://127.0.0.1:3000', PRESIGN_SECRET: SECRET }
     expect(filesSetting(load(both))).toEqual({
       presign: { baseUrl: 'http://127.0.0.1:3000', secret: SECRET },
     })
+  })
+
+  it("points a file:// bucket's presigned URLs at the api's own address without PUBLIC_URL", () => {
+    const local = { FILES_BUCKET: 'file:///tmp/files', PRESIGN_SECRET: SECRET }
+    expect(filesSetting(load({ ...local, PORT: '3000' }))).toEqual({
+      presign: { baseUrl: 'http://localhost:3000', secret: SECRET },
+    })
+    expect(filesSetting(load({ ...local, HOST: '127.0.0.1', PORT: '4000' }))).toEqual({
+      presign: { baseUrl: 'http://127.0.0.1:4000', secret: SECRET },
+    })
+  })
+
+  it('takes S3_PUBLIC_ENDPOINT as an origin for the presigner only', () => {
+    const config = load({ S3_PUBLIC_ENDPOINT: 'http://localhost:4566' })
+    expect(config.S3_PUBLIC_ENDPOINT).toBe('http://localhost:4566')
+    expect(filesSetting(config)).toEqual({})
+    expect(() => load({ S3_PUBLIC_ENDPOINT: 'localhost:4566' })).toThrow(/S3_PUBLIC_ENDPOINT/)
+    expect(() => load({ S3_PUBLIC_ENDPOINT: 'http://localhost:4566/bucket' })).toThrow(
+      /S3_PUBLIC_ENDPOINT/,
+    )
   })
 
   it('refuses a PRESIGN_MAX_SECONDS past the 7 days S3 allows', () => {

@@ -454,7 +454,7 @@ export function describeFiles(drivers: Drivers): void {
     it('gives a POST form that a plain multipart POST uses to create exactly that file', async () => {
       const token = tenant()
       const res = await app.json(token, 'POST', '/files/presigned-upload', {
-        path: 'inbox/form.txt',
+        path: 'forms/form.txt',
         expires_in: 120,
         max_bytes: 100,
       })
@@ -466,7 +466,7 @@ export function describeFiles(drivers: Drivers): void {
         body: presignedForm(post, 'from a form'),
       })
       expect(sent.status).toBeLessThan(300)
-      expect(await fileBytes(app, token, 'inbox/form.txt')).toBe('from a form')
+      expect(await fileBytes(app, token, 'forms/form.txt')).toBe('from a form')
     })
 
     const form = async (token: string, path: string, extra: object = {}) => {

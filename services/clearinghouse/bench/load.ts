@@ -63,7 +63,7 @@ async function loadChild(dir: string, databaseUrl: string): Promise<void> {
     const usage = process.resourceUsage()
     const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6
     const peakRssMb = usage.maxRSS / 1024
-    const figures = { ...result, seconds, cpuSeconds, peakRssMb, engine: db.kind }
+    const figures = { ...result, seconds, cpuSeconds, peakRssMb }
     process.stdout.write(`${JSON.stringify(figures)}\n`)
   } finally {
     await db.close()

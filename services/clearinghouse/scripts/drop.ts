@@ -3,8 +3,9 @@
 //   node services/clearinghouse/scripts/drop.ts <file.json> [key]
 //
 // The bucket is S3_BUCKET (with AWS_REGION / AWS_ENDPOINT_URL), else the local raw bucket that
-// `npm start` gives the clearinghouse (.data/buckets/raw). The local bucket keeps each object with
-// its metadata in its own layout, so copying a file into that directory is not enough.
+// `npm start` gives the clearinghouse (.data/buckets/raw). A local bucket is a plain directory, so
+// `cp my.json .data/buckets/raw/incoming/` does the same there; this script is for S3, and for a
+// large local file it writes a temporary file first so the clearinghouse never reads half of it.
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'

@@ -1,3 +1,4 @@
+import type { DatabaseAuth } from '@ferry/db'
 import { ConfigError, type LoadConfigOptions, loadConfig, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
@@ -10,8 +11,14 @@ export const Config = Type.Object({
   S3_PREFIX: Type.String({ default: '', description: 'Only keys under this prefix; default all' }),
   POLL_INTERVAL: Seconds('Seconds between listings of the bucket (fractions allowed)', 30),
   DATABASE_URL: Type.Optional(
-    Type.String({ minLength: 1, description: 'postgres://… or pglite://<dir>; else DB_* below' }),
+    Type.String({ minLength: 1, description: 'postgres://…; else DB_* below' }),
   ),
+  DATABASE_AUTH: Type.Union([Type.Literal('password'), Type.Literal('iam')], {
+    default: 'password',
+    description:
+      'iam: RDS IAM authentication as the URL user (a fresh token per connection, TLS verified ' +
+      'against the RDS CAs); password: the URL password, DB_PASSWORD or PGPASSWORD',
+  }),
   DB_HOST: Type.Optional(Type.String({ minLength: 1 })),
   DB_PORT: Type.Integer({ minimum: 1, maximum: 65535, default: 5432 }),
   DB_NAME: Type.String({ minLength: 1, default: 'clearinghouse' }),
@@ -36,8 +43,8 @@ export const Config = Type.Object({
 })
 export type Config = Static<typeof Config>
 
-/** The configuration with the database settings resolved into one URL. */
-export type Settings = Config & { databaseUrl: string }
+/** The configuration with the database settings resolved into one URL and its authentication. */
+export type Settings = Config & { databaseUrl: string; databaseAuth: DatabaseAuth }
 
 /**
  * DATABASE_URL, or one composed from the old deployment's DB_HOST, DB_PORT, DB_NAME, DB_USER and
@@ -63,5 +70,9 @@ export function databaseUrl(config: Config): string {
 /** loadConfig plus the database URL; throws a ConfigError naming every bad variable. */
 export function loadSettings(options: LoadConfigOptions = {}): Settings {
   const config = loadConfig(Config, options)
-  return { ...config, databaseUrl: databaseUrl(config) }
+  const databaseAuth: DatabaseAuth =
+    config.DATABASE_AUTH === 'iam'
+      ? { kind: 'iam', region: config.AWS_REGION }
+      : { kind: 'password' }
+  return { ...config, databaseUrl: databaseUrl(config), databaseAuth }
 }

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { LOCAL_PATHS, type LocalContext, type LocalService } from '@ferry/kit'
 
@@ -5,15 +6,18 @@ import { LOCAL_PATHS, type LocalContext, type LocalService } from '@ferry/kit'
 export const port = 3003
 
 export async function localEnv(context: LocalContext): Promise<LocalService> {
+  // Made up front so the banner's `cp` works as written; any other path in the bucket does too.
+  const incoming = join(context.dataDir, LOCAL_PATHS.rawBucket, 'incoming')
+  mkdirSync(incoming, { recursive: true })
   return {
     env: {
       S3_BUCKET: context.local(LOCAL_PATHS.rawBucket),
-      DATABASE_URL: `pglite://${join(context.dataDir, LOCAL_PATHS.databases, 'clearinghouse')}`,
+      DATABASE_URL: await context.database('clearinghouse'),
       POLL_INTERVAL: '5',
     },
     notes: [
-      `drop a file: cp my.json ${join(context.dataDir, LOCAL_PATHS.rawBucket, 'inbox')}/  (or: node services/clearinghouse/scripts/drop.ts my.json)`,
-      `then: curl -s localhost:${port}/files`,
+      `drop a file: cp my.json ${incoming}/  (any path in the bucket directory)`,
+      `then: curl -s localhost:${context.port}/files`,
     ],
   }
 }

@@ -11,6 +11,7 @@ const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
 const db = await connect(config.databaseUrl, {
   max: config.CONCURRENCY + 4,
   applicationName: 'clearinghouse',
+  auth: config.databaseAuth,
 })
 try {
   await migrate(db.sql, MIGRATIONS_DIR)

@@ -26,6 +26,16 @@ describe('database settings', () => {
     expect(settings.databaseUrl).toBe('postgres://u@h:6432/ch')
   })
 
+  it('authenticates with a password unless DATABASE_AUTH=iam', () => {
+    const url = { DATABASE_URL: 'postgres://ferry_clearinghouse@db:5432/clearinghouse' }
+    expect(load(url).databaseAuth).toEqual({ kind: 'password' })
+    expect(load({ ...url, DATABASE_AUTH: 'iam', AWS_REGION: 'eu-west-1' }).databaseAuth).toEqual({
+      kind: 'iam',
+      region: 'eu-west-1',
+    })
+    expect(() => load({ ...url, DATABASE_AUTH: 'yes' })).toThrow(/DATABASE_AUTH/)
+  })
+
   it('names DATABASE_URL when no database is configured', () => {
     expect(() => load({})).toThrow(ConfigError)
     expect(() => load({ DB_HOST: 'h' })).toThrow(
@@ -36,7 +46,7 @@ describe('database settings', () => {
 
 describe('defaults', () => {
   it('watches the whole bucket every 30 s, two files at once, five attempts', () => {
-    expect(load({ DATABASE_URL: 'pglite://memory' })).toMatchObject({
+    expect(load({ DATABASE_URL: 'postgres://u@db:5432/x' })).toMatchObject({
       S3_PREFIX: '',
       POLL_INTERVAL: 30,
       MAX_ATTEMPTS: 5,
@@ -47,13 +57,13 @@ describe('defaults', () => {
   })
 
   it('accepts a fractional poll interval', () => {
-    expect(load({ DATABASE_URL: 'pglite://memory', POLL_INTERVAL: '0.25' }).POLL_INTERVAL).toBe(
-      0.25,
-    )
+    expect(
+      load({ DATABASE_URL: 'postgres://u@db:5432/x', POLL_INTERVAL: '0.25' }).POLL_INTERVAL,
+    ).toBe(0.25)
   })
 
   it('names S3_BUCKET when it is missing', () => {
-    expect(() => loadSettings({ env: { DATABASE_URL: 'pglite://memory' } })).toThrow(
+    expect(() => loadSettings({ env: { DATABASE_URL: 'postgres://u@db:5432/x' } })).toThrow(
       /S3_BUCKET: required/,
     )
   })

@@ -12,7 +12,6 @@ import { Config } from '../src/config.ts'
 import { MIGRATIONS_DIR } from '../src/migrations.ts'
 import type { BatchLimits } from '../src/records.ts'
 
-/** A bucket of one's own: moto over HTTP when AWS_ENDPOINT_URL is set, else a local directory. */
 export interface TestBucket {
   /** S3_BUCKET for the service. */
   setting: string
@@ -23,8 +22,9 @@ export interface TestBucket {
   cleanup(): Promise<void>
 }
 
-export async function openTestBucket(): Promise<TestBucket> {
-  const aws = awsTestOptions()
+/** A bucket of one's own: moto when AWS_ENDPOINT_URL is set (unless `local`), else a directory. */
+export async function openTestBucket(options: { local?: boolean } = {}): Promise<TestBucket> {
+  const aws = options.local ? undefined : awsTestOptions()
   let setting: string
   let env: Record<string, string> = {}
   let dispose: () => Promise<void>
@@ -56,8 +56,9 @@ export async function openTestBucket(): Promise<TestBucket> {
   }
 }
 
-export function migratedDatabase(backend?: 'postgres' | 'pglite'): Promise<TestDatabase> {
-  return createTestDatabase({ migrations: MIGRATIONS_DIR, backend })
+/** A fresh schema, migrated, on `serverUrl` (default DATABASE_URL). */
+export function migratedDatabase(serverUrl?: string): Promise<TestDatabase> {
+  return createTestDatabase({ migrations: MIGRATIONS_DIR, serverUrl })
 }
 
 export interface TestService extends ClearinghouseApp {

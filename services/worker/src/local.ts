@@ -14,6 +14,8 @@ export async function localEnv(context: LocalContext): Promise<LocalService> {
       POLL_WAIT_SECONDS: '2',
       VISIBILITY_TIMEOUT: '30',
     },
-    notes: [`payloads land in ${bucket.slice('file://'.length)}/objects/emails/…`],
+    notes: [
+      `payloads land in ${bucket.slice('file://'.length)}/emails/… (each file is the JSON written)`,
+    ],
   }
 }

@@ -17,3 +17,7 @@ output "image_tags" {
 output "ingest_token_parameter" {
   value = module.ferry.ingest_token_parameter
 }
+
+output "databases" {
+  value = module.ferry.databases
+}

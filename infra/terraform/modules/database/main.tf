@@ -1,7 +1,8 @@
 # One private, encrypted PostgreSQL instance owned by one service. RDS keeps the master
-# credentials in Secrets Manager (manage_master_user_password) and rotates them; the service's
-# task definition reads `username` and `password` from that secret at start, so the password is
-# never in Terraform state or in the task definition.
+# credentials in Secrets Manager (manage_master_user_password) and rotates them; only operators
+# use them, once, to create the service's own database user (deploy/postgres/iam-user.sql). The
+# service connects as that user with IAM database authentication: a token signed with its task
+# role per connection, so no password reaches the task and nothing rotates under it.
 
 resource "aws_db_subnet_group" "this" {
   name       = var.name

@@ -11,11 +11,17 @@ output "database_name" {
 }
 
 output "username" {
-  value = aws_db_instance.this.username
+  description = "The master user: for the one-off bootstrap of the application user only (deploy/README.md); the services never use it."
+  value       = aws_db_instance.this.username
+}
+
+output "resource_id" {
+  description = "The instance's DbiResourceId, which rds-db:connect permissions name."
+  value       = aws_db_instance.this.resource_id
 }
 
 output "secret_arn" {
-  description = "Secrets Manager secret holding the master username and password (JSON)."
+  description = "Secrets Manager secret holding the master username and password (JSON): for operators, never given to a service."
   value       = aws_db_instance.this.master_user_secret[0].secret_arn
 }
 

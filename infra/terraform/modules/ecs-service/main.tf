@@ -24,6 +24,7 @@ locals {
     { name = "exec-logs", path = "/var/log/amazon" },
   ] : []
   health_command = "fetch('http://127.0.0.1:${var.container_port}${var.health_path}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+  ready_command  = "fetch('http://127.0.0.1:${var.container_port}${coalesce(var.ready_path, "/ready")}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
   container = {
     name                   = var.service
     image                  = var.image
@@ -61,6 +62,31 @@ locals {
     }
     stopTimeout = var.stop_timeout_seconds
   }
+}
+
+# The readiness probe: the same image idling beside the app (tasks share one network namespace)
+# with a health check on the app's /ready. Non-essential, so its health never stops or replaces
+# the task (a dependency outage must not restart the service: the app's own /health is what
+# ECS acts on); its HEALTHY status is the proof CD's smoke test reads for services no load
+# balancer reaches (deploy/ecs-deploy.sh smoke).
+locals {
+  ready_probe = var.ready_path == null ? [] : [{
+    name                   = "ready"
+    image                  = var.image
+    essential              = false
+    user                   = "1000:1000"
+    readonlyRootFilesystem = true
+    entryPoint             = ["node", "-e", "process.on('SIGTERM',()=>process.exit(0));setInterval(()=>{},1<<30)"]
+    dependsOn              = [{ containerName = var.service, condition = "START" }]
+    healthCheck = {
+      command     = ["CMD", "node", "-e", local.ready_command]
+      interval    = 15
+      timeout     = 5
+      retries     = 3
+      startPeriod = 30
+    }
+    logConfiguration = local.container.logConfiguration
+  }]
 }
 
 resource "aws_cloudwatch_log_group" "this" {
@@ -180,7 +206,7 @@ resource "aws_ecs_task_definition" "this" {
   memory                   = var.memory
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
-  container_definitions    = jsonencode([local.container])
+  container_definitions    = jsonencode(concat([local.container], local.ready_probe))
   # Old revisions stay registered so a rollback can point the service back at one.
   skip_destroy = true
 

@@ -49,6 +49,13 @@ variable "health_path" {
   default     = "/health"
 }
 
+variable "ready_path" {
+  description = "Readiness path a non-essential probe container in each task fetches (null: no probe). Its health status is what CD's smoke test reads; ECS never restarts a task for it."
+  type        = string
+  default     = "/ready"
+  nullable    = true
+}
+
 variable "environment" {
   description = "Plain environment variables; their names must match the service's src/config.ts (infra/tests checks)."
   type        = map(string)

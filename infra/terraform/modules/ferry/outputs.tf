@@ -39,3 +39,17 @@ output "ingest_token_parameter" {
 output "alarm_topic_arn" {
   value = module.alarms.topic_arn
 }
+
+output "databases" {
+  description = "Per service with a database: where it is, the user the service connects as, and the master secret an operator uses once to create that user (deploy/postgres/iam-user.sql)."
+  value = {
+    for service, db in { api = module.api_db, clearinghouse = module.clearinghouse_db } : service => {
+      address                = db.address
+      port                   = db.port
+      database               = db.database_name
+      user                   = local.db_users[service]
+      master_user            = db.username
+      master_secret_arn      = db.secret_arn
+    }
+  }
+}

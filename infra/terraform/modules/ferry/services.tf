@@ -14,6 +14,14 @@ locals {
   # The worker writes under the first segment of its default S3_KEY_TEMPLATE
   # (emails/{payload_version}/{env}/…); change both together.
   worker_prefix = "emails/"
+  # The database user each service connects as, with IAM authentication (DATABASE_AUTH=iam): a
+  # plain login role in rds_iam that owns the service's database, created once by an operator
+  # with deploy/postgres/iam-user.sql. Never the master user.
+  db_users = {
+    api           = "ferry_api"
+    clearinghouse = "ferry_clearinghouse"
+  }
+  db_user_arn = "arn:${local.partition}:rds-db:${local.region}:${local.account}:dbuser"
 }
 
 # ingest-api: reads its token, sends to the ingest queue.
@@ -170,6 +178,11 @@ data "aws_iam_policy_document" "clearinghouse" {
     ]
     resources = [local.queues["clearinghouse-objects"]]
   }
+  statement {
+    sid       = "ConnectToDatabase"
+    actions   = ["rds-db:connect"]
+    resources = ["${local.db_user_arn}:${module.clearinghouse_db.resource_id}/${local.db_users.clearinghouse}"]
+  }
 }
 
 module "clearinghouse" {
@@ -204,16 +217,12 @@ module "clearinghouse" {
     S3_BUCKET  = module.data.bucket_names["clearinghouse"]
     # New .json objects arrive as S3 events; the periodic listing stays the safety net.
     S3_EVENTS_QUEUE_URL = module.data.queue_urls["clearinghouse-objects"]
-    DB_HOST             = module.clearinghouse_db.address
-    DB_PORT             = tostring(module.clearinghouse_db.port)
-    DB_NAME             = module.clearinghouse_db.database_name
-    # Read by postgres.js (not by src/config.ts): RDS only accepts TLS connections.
-    PGSSL = "require"
+    # IAM authentication as its own user; TLS verified against the RDS CAs (packages/db).
+    DATABASE_URL  = "postgres://${local.db_users.clearinghouse}@${module.clearinghouse_db.address}:${module.clearinghouse_db.port}/${module.clearinghouse_db.database_name}?sslmode=verify-full"
+    DATABASE_AUTH = "iam"
   }
   secrets = {
     OPERATOR_TOKEN = { arn = local.operator_param }
-    DB_USER        = { arn = module.clearinghouse_db.secret_arn, json_key = "username" }
-    DB_PASSWORD    = { arn = module.clearinghouse_db.secret_arn, json_key = "password" }
   }
 }
 
@@ -277,6 +286,11 @@ data "aws_iam_policy_document" "api" {
     resources = [module.data.topic_arn]
   }
   statement {
+    sid       = "ConnectToDatabase"
+    actions   = ["rds-db:connect"]
+    resources = ["${local.db_user_arn}:${module.api_db.resource_id}/${local.db_users.api}"]
+  }
+  statement {
     sid = "UseEventsQueue"
     actions = [
       "sqs:SendMessage",
@@ -315,9 +329,11 @@ module "api" {
     cpu_target = 60
   }
   environment = {
-    AWS_REGION     = local.region
-    LOG_LEVEL      = var.log_level
-    DATABASE_URL   = "postgres://${module.api_db.username}@${module.api_db.address}:${module.api_db.port}/${module.api_db.database_name}?sslmode=require"
+    AWS_REGION = local.region
+    LOG_LEVEL  = var.log_level
+    # IAM authentication as its own user; TLS verified against the RDS CAs (packages/db).
+    DATABASE_URL   = "postgres://${local.db_users.api}@${module.api_db.address}:${module.api_db.port}/${module.api_db.database_name}?sslmode=verify-full"
+    DATABASE_AUTH  = "iam"
     S3_BUCKET_NAME = module.data.bucket_names["documents"]
     FILES_BUCKET   = module.data.bucket_names["files"]
     SNS_TOPIC_ARN  = module.data.topic_arn
@@ -329,7 +345,5 @@ module "api" {
   }
   secrets = {
     JWT_SECRET = { arn = local.jwt_param }
-    # Read by postgres.js (not by src/config.ts) when DATABASE_URL carries no password.
-    PGPASSWORD = { arn = module.api_db.secret_arn, json_key = "password" }
   }
 }

@@ -30,6 +30,7 @@ locals {
       subject          = "${local.subject}:environment:${env}"
       cluster          = "${local.ecs}:cluster/${var.prefix}-${env}"
       services         = "${local.ecs}:service/${var.prefix}-${env}/${var.prefix}-${env}-*"
+      tasks            = "${local.ecs}:task/${var.prefix}-${env}/*"
       task_definitions = "${local.ecs}:task-definition/${var.prefix}-${env}-*:*"
       task_roles       = "${local.iam}:role/${var.prefix}-${env}-*-task"
       exec_roles       = "${local.iam}:role/${var.prefix}-${env}-*-exec"
@@ -138,6 +139,22 @@ data "aws_iam_policy_document" "cd" {
     sid       = "ReadClusters"
     actions   = ["ecs:DescribeClusters"]
     resources = [each.value.cluster]
+  }
+  # The smoke test reads each task's container health (the readiness probes).
+  statement {
+    sid       = "ReadServiceTasks"
+    actions   = ["ecs:DescribeTasks"]
+    resources = [each.value.tasks]
+  }
+  statement {
+    sid       = "ListServiceTasks"
+    actions   = ["ecs:ListTasks"]
+    resources = ["*"]
+    condition {
+      test     = "ArnEquals"
+      variable = "ecs:cluster"
+      values   = [each.value.cluster]
+    }
   }
   statement {
     sid       = "PassTaskRoles"

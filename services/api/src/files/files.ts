@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream'
 import { isCloudError, type ObjectInfo, type ObjectStore } from '@ferry/cloud'
 import { conflict, HttpProblem, notFound, unprocessable } from '@ferry/kit'
-import { orUnavailable } from '../unavailable.ts'
+import { cloudCall } from '../unavailable.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { attachmentDisposition, parseRange } from './http.ts'
 import { lastSegment, relativePath, resolvePath } from './paths.ts'
@@ -15,7 +15,7 @@ export interface Download {
 }
 
 const DELETE_BATCH = 1000
-const run = <T>(work: () => Promise<T>) => orUnavailable('The files bucket', work)
+const run = <T>(work: () => Promise<T>) => cloudCall('The files bucket', work)
 
 function isNotFound(error: unknown): boolean {
   return isCloudError(error, 'NotFound')

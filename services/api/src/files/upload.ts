@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream'
 import type { Multipart, MultipartFile } from '@fastify/multipart'
 import { isCloudError, type ObjectStore } from '@ferry/cloud'
 import { HttpProblem, payloadTooLarge, unprocessable } from '@ferry/kit'
-import { orUnavailable } from '../unavailable.ts'
+import { cloudCall } from '../unavailable.ts'
 import { relativePath, resolvePath, tenantRoot } from './paths.ts'
 import type { UploadedFile } from './schemas.ts'
 
@@ -58,7 +58,7 @@ async function storePart(
   const contentType = contentTypeOf(part.mimetype)
   const metadata = { tenant_id: tenant, original_filename: encodeURIComponent(part.filename) }
   try {
-    const stored = await orUnavailable('The files bucket', () =>
+    const stored = await cloudCall('The files bucket', () =>
       store.upload(key, part.file as Readable, { contentType, metadata, maxBytes }),
     )
     return {

@@ -3,7 +3,7 @@ import { conflict, notFound, problemResponses, type ServiceApp } from '@ferry/ki
 import { Type } from '@sinclair/typebox'
 import { adminOnly } from '../auth.ts'
 import { checkKey, type Documents } from '../documents.ts'
-import { orUnavailable } from '../unavailable.ts'
+import { cloudCall } from '../unavailable.ts'
 
 export interface AdminRoutesOptions {
   documents: Documents
@@ -123,7 +123,7 @@ export async function adminRoutes(app: ServiceApp, options: AdminRoutesOptions):
     },
     async (request) => {
       const { message, subject } = request.body
-      const published = await orUnavailable('The topic', () => topic.publish({ message, subject }))
+      const published = await cloudCall('The topic', () => topic.publish({ message, subject }))
       return { message_id: published.messageId }
     },
   )
