@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Static checks of what cannot be applied from here: Terraform (format, parse, references,
-# provider schema, IAM policies), the Dockerfile, docker-compose.yml and the GitHub workflows.
+# Static checks: Terraform (format, parse, references, the aws provider 6 schema, IAM policies),
+# the Dockerfile, docker-compose.yml and the GitHub workflows. (Terraform is also applied, against
+# moto and with the offline provider mirror, by .ci/terraform-moto.sh.)
 # Installs its tools on first use (PyPI, Debian and npm packages only), cached under
 # ${FERRY_CACHE:-~/.cache/ferry}; idempotent. Needs python3, Node.js >= 22.18 on PATH (or the one
 # .ci/run installs) and the workspace's node_modules (the env-var test imports each config.ts).
@@ -147,7 +148,8 @@ hadolint_run() {
 }
 
 shellcheck_run() {
-  "$TOOLS/bin/shellcheck" .ci/static-checks.sh .ci/images.sh deploy/*.sh deploy/localstack/*.sh
+  "$TOOLS/bin/shellcheck" .ci/static-checks.sh .ci/terraform-moto.sh .ci/images.sh deploy/*.sh \
+    deploy/localstack/*.sh
   echo "shellcheck: scripts clean"
 }
 

@@ -24,6 +24,12 @@ STAR_RESOURCE_ACTIONS = {
     "ecs:DescribeTaskDefinition": "read-only; CD reads the current revision to render the new one",
     "ecs:ListTasks": "read-only; CD's smoke test lists a service's tasks, and the ecs:cluster "
     "condition limits it to the ferry clusters",
+    # ECS Exec (modules/ecs-service execute_command): the agent's Session Manager channels. Who
+    # may open a session is decided by ecs:ExecuteCommand on the operator's side.
+    "ssmmessages:CreateControlChannel": "ECS Exec's agent channel; sessions need ecs:ExecuteCommand",
+    "ssmmessages:CreateDataChannel": "ECS Exec's agent channel; sessions need ecs:ExecuteCommand",
+    "ssmmessages:OpenControlChannel": "ECS Exec's agent channel; sessions need ecs:ExecuteCommand",
+    "ssmmessages:OpenDataChannel": "ECS Exec's agent channel; sessions need ecs:ExecuteCommand",
 }
 
 # A key policy's first statement: the account administers the key through IAM. Without it the
@@ -163,13 +169,52 @@ def test_resource_patterns_are_anchored_to_a_name():
 
 
 def test_role_trust_is_limited_to_the_repository_main_branch_and_environments():
-    trust = [d for d in documents() if d.labels[1] in ("ci_trust", "cd_trust")]
-    assert len(trust) == 2
-    for doc in trust:
+    trust = {d.labels[1]: d for d in documents() if d.labels[1] in ("ci_trust", "cd_trust")}
+    assert set(trust) == {"ci_trust", "cd_trust"}
+    wanted = {"ci_trust": "${local.ci_subjects}", "cd_trust": ["${each.value.subject}"]}
+    for name, doc in trust.items():
         (statement,) = nested(doc.body, "statement")
         conditions = {c["variable"]: c for c in nested(statement, "condition")}
         issuer = "${local.issuer}"
         assert conditions[f"{issuer}:aud"]["values"] == ["sts.amazonaws.com"], doc.where
         assert conditions[f"{issuer}:sub"]["test"] == "StringEquals", doc.where
-        subjects = conditions[f"{issuer}:sub"]["values"]
-        assert subjects in ("${local.ci_subjects}", "${local.cd_subjects}"), doc.where
+        assert conditions[f"{issuer}:sub"]["values"] == wanted[name], doc.where
+
+
+def github_oidc_file():
+    (role,) = [r for r in of_kind("resource", "aws_iam_role") if r.labels[1] == "cd"]
+    return role
+
+
+def test_each_environment_has_its_own_cd_role():
+    # One role for every environment let a job in the unprotected dev environment deploy prod.
+    role = github_oidc_file()
+    assert role.body["for_each"] == "${local.cd}"
+    assert "${each.key}" in role.body["name"]
+    assert role.body["assume_role_policy"] == "${data.aws_iam_policy_document.cd_trust[each.key].json}"
+    (policy,) = [p for p in of_kind("resource", "aws_iam_role_policy") if p.labels[1] == "cd"]
+    assert policy.body["policy"] == "${data.aws_iam_policy_document.cd[each.key].json}"
+
+
+def test_the_cd_role_names_only_its_own_environment():
+    (doc,) = [d for d in documents() if d.labels[1] == "cd"]
+    assert doc.body["for_each"] == "${local.cd}"
+    shared = {"*", "${var.repository_arns}"}
+    for statement in nested(doc.body, "statement"):
+        for resource in as_list(statement.get("resources", [])):
+            assert resource in shared or resource.startswith("${each.value."), statement["sid"]
+    locals_text = (github_oidc_file().path).read_text()
+    block = locals_text[locals_text.index("  cd = {") : locals_text.index("\n  }\n}\n")]
+    scoped = ("cluster", "services", "task_definitions", "task_roles", "exec_roles", "parameters")
+    for name in scoped:
+        (line,) = [x for x in block.splitlines() if x.strip().startswith(f"{name} ")]
+        assert "${var.prefix}-${env}" in line or "${var.prefix}/${env}/" in line, line
+
+
+def test_cd_updates_services_only_to_its_own_task_definition_families():
+    (doc,) = [d for d in documents() if d.labels[1] == "cd"]
+    (deploy,) = [s for s in nested(doc.body, "statement") if s.get("sid") == "DeployServices"]
+    assert deploy["actions"] == ["ecs:UpdateService"]
+    (condition,) = nested(deploy, "condition")
+    assert condition["variable"] == "ecs:task-definition"
+    assert condition["values"] == ["${each.value.task_definitions}"]

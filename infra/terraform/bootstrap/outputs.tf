@@ -13,9 +13,9 @@ output "ci_role_arn" {
   value       = module.github_oidc.ci_role_arn
 }
 
-output "cd_role_arn" {
-  description = "Repository variable AWS_CD_ROLE_ARN."
-  value       = module.github_oidc.cd_role_arn
+output "cd_role_arns" {
+  description = "Environment to CD role: the variable AWS_CD_ROLE_ARN of each GitHub environment (dev, prod)."
+  value       = module.github_oidc.cd_role_arns
 }
 
 output "ecr_registry" {

@@ -7,11 +7,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.6"
+      version = ">= 5.100, < 7"
     }
   }
 
@@ -43,10 +39,12 @@ module "ferry" {
   domain_name        = var.domain_name
   zone_id            = var.zone_id
   alarm_emails       = var.alarm_emails
+  browser_origins    = var.browser_origins
   nat_gateways       = 1
   log_level          = "debug"
   log_retention_days = 14
   disposable         = true
+  emulated           = var.emulated
   database = {
     instance_class       = "db.t4g.micro"
     multi_az             = false

@@ -23,3 +23,15 @@ variable "alarm_emails" {
   type    = list(string)
   default = []
 }
+
+variable "emulated" {
+  description = "Only for the moto test (.ci/terraform-moto.sh): skip what moto cannot create. Never set it for AWS."
+  type        = bool
+  default     = false
+}
+
+variable "browser_origins" {
+  description = "Origins of web applications that use the api's presigned file URLs from a browser (CORS on the files bucket)."
+  type        = list(string)
+  default     = []
+}

@@ -8,11 +8,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = "~> 6.0"
-    }
-    random = {
-      source  = "hashicorp/random"
-      version = "~> 3.6"
+      version = ">= 5.100, < 7"
     }
   }
 
@@ -44,6 +40,7 @@ module "ferry" {
   domain_name        = var.domain_name
   zone_id            = var.zone_id
   alarm_emails       = var.alarm_emails
+  browser_origins    = var.browser_origins
   nat_gateways       = 2
   log_level          = "info"
   log_retention_days = 90

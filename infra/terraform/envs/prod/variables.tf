@@ -20,6 +20,17 @@ variable "zone_id" {
 }
 
 variable "alarm_emails" {
-  type    = list(string)
-  default = []
+  description = "Addresses subscribed to the alarm topic; prod needs at least one, or its alarms reach nobody."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.alarm_emails) >= 1
+    error_message = "prod needs at least one alarm subscriber: set alarm_emails (e.g. in terraform.tfvars)."
+  }
+}
+
+variable "browser_origins" {
+  description = "Origins of web applications that use the api's presigned file URLs from a browser (CORS on the files bucket)."
+  type        = list(string)
+  default     = []
 }

@@ -43,3 +43,41 @@ variable "alb_5xx_threshold" {
   type        = number
   default     = 10
 }
+
+variable "cluster_name" {
+  description = "ECS cluster of the services."
+  type        = string
+}
+
+variable "services" {
+  description = "Service key (api, …) to ECS service name; each alarms when it runs fewer tasks than desired."
+  type        = map(string)
+}
+
+variable "running_tasks_minutes" {
+  description = "Minutes a service may run fewer tasks than desired before it alarms."
+  type        = number
+  default     = 10
+}
+
+variable "databases" {
+  description = "RDS instance identifiers watched for CPU, free storage and connections."
+  type        = list(string)
+  default     = []
+}
+
+variable "database_cpu_percent" {
+  type    = number
+  default = 80
+}
+
+variable "database_free_storage_gb" {
+  type    = number
+  default = 2
+}
+
+variable "database_connections" {
+  description = "Connections that alarm; db.t4g.micro allows about 80 (max_connections scales with memory)."
+  type        = number
+  default     = 60
+}

@@ -7,7 +7,7 @@ locals {
 
 resource "aws_s3_bucket" "this" {
   # checkov:skip=CKV_AWS_144: single-region deployment; versioning covers overwrites and deletes, replication would double storage cost
-  # checkov:skip=CKV2_AWS_62: no consumer needs bucket events (the clearinghouse lists its bucket; S3_EVENTS_QUEUE_URL stays optional)
+  # checkov:skip=CKV2_AWS_62: only buckets with a consumer send events (var.object_events: the clearinghouse's, in events.tf); the others have none
   for_each      = local.bucket_names
   bucket        = each.value
   force_destroy = var.force_destroy
@@ -72,6 +72,8 @@ resource "aws_s3_bucket_logging" "this" {
   bucket        = each.value.id
   target_bucket = aws_s3_bucket.logs.id
   target_prefix = "s3/${each.key}/"
+  # S3 refuses a logging target whose policy does not yet let the logging service write.
+  depends_on = [aws_s3_bucket_policy.logs]
 }
 
 data "aws_iam_policy_document" "tls_only" {
@@ -179,18 +181,27 @@ data "aws_iam_policy_document" "logs" {
     }
   }
 
-  statement {
-    sid       = "S3ServerAccessLogs"
-    actions   = ["s3:PutObject"]
-    resources = ["${aws_s3_bucket.logs.arn}/s3/*"]
-    principals {
-      type        = "Service"
-      identifiers = ["logging.s3.amazonaws.com"]
-    }
-    condition {
-      test     = "StringEquals"
-      variable = "aws:SourceAccount"
-      values   = [local.account]
+  # Each bucket's access logs, only from that bucket and only under its own prefix.
+  dynamic "statement" {
+    for_each = aws_s3_bucket.this
+    content {
+      sid       = "S3ServerAccessLogs${replace(title(statement.key), "-", "")}"
+      actions   = ["s3:PutObject"]
+      resources = ["${aws_s3_bucket.logs.arn}/s3/${statement.key}/*"]
+      principals {
+        type        = "Service"
+        identifiers = ["logging.s3.amazonaws.com"]
+      }
+      condition {
+        test     = "ArnEquals"
+        variable = "aws:SourceArn"
+        values   = [statement.value.arn]
+      }
+      condition {
+        test     = "StringEquals"
+        variable = "aws:SourceAccount"
+        values   = [local.account]
+      }
     }
   }
 
@@ -221,4 +232,19 @@ resource "aws_s3_bucket_policy" "logs" {
   bucket     = aws_s3_bucket.logs.id
   policy     = data.aws_iam_policy_document.logs.json
   depends_on = [aws_s3_bucket_public_access_block.logs]
+}
+
+# Presigned URLs used straight from a browser (the api's files: POST/PUT uploads, GET downloads)
+# need CORS on the bucket, for exactly the origins of the web applications.
+resource "aws_s3_bucket_cors_configuration" "this" {
+  for_each = length(var.cors_origins) > 0 ? toset(var.cors_buckets) : toset([])
+  bucket   = aws_s3_bucket.this[each.key].id
+
+  cors_rule {
+    allowed_origins = var.cors_origins
+    allowed_methods = ["GET", "HEAD", "PUT", "POST"]
+    allowed_headers = ["*"]
+    expose_headers  = ["ETag", "Content-Length", "Content-Type"]
+    max_age_seconds = 3600
+  }
 }

@@ -23,7 +23,7 @@ resource "aws_sqs_queue" "this" {
 }
 
 resource "aws_sqs_queue_redrive_allow_policy" "dlq" {
-  for_each  = var.queues
+  for_each  = var.emulated ? {} : var.queues
   queue_url = aws_sqs_queue.dlq[each.key].id
   redrive_allow_policy = jsonencode({
     redrivePermission = "byQueue"
@@ -67,11 +67,13 @@ resource "aws_sqs_queue_policy" "topic_queue" {
 
 # The ingest token and any other secret settings. Terraform creates each with a random
 # placeholder (nobody knows it, so nothing is open before an operator sets the real value) and
-# never touches the value again: `aws ssm put-parameter --overwrite` rotates it.
-resource "random_password" "parameter" {
-  for_each = var.secret_parameters
-  length   = 48
-  special  = false
+# never touches the value again: `aws ssm put-parameter --overwrite` rotates it. The placeholder
+# is ephemeral and written through the write-only `value_wo`, so it is never in the plan or the
+# state, and no `random` provider is needed.
+ephemeral "aws_secretsmanager_random_password" "parameter" {
+  for_each            = var.secret_parameters
+  password_length     = 48
+  exclude_punctuation = true
 }
 
 resource "aws_ssm_parameter" "secret" {
@@ -80,9 +82,8 @@ resource "aws_ssm_parameter" "secret" {
   description = each.value
   type        = "SecureString"
   key_id      = aws_kms_key.this.arn
-  value       = random_password.parameter[each.key].result
-
-  lifecycle {
-    ignore_changes = [value]
-  }
+  # Written once, when the parameter is created; bumping the version would overwrite the real
+  # value with a new placeholder, so it stays 1.
+  value_wo         = ephemeral.aws_secretsmanager_random_password.parameter[each.key].random_password
+  value_wo_version = 1
 }

@@ -13,8 +13,8 @@ variable "subnet_ids" {
 }
 
 variable "client_security_group_ids" {
-  description = "Security groups allowed to connect on 5432."
-  type        = list(string)
+  description = "Security groups allowed to connect on 5432, by a name known at plan time (the group ids are not)."
+  type        = map(string)
 }
 
 variable "kms_key_arn" {

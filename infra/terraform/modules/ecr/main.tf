@@ -1,6 +1,9 @@
 # One private repository per service. Tags are immutable (CI pushes `sha-<short>` once), images
-# are scanned on push, and the lifecycle keeps the last `keep_images` tagged images (enough to
-# roll back) and drops untagged layers after a day.
+# are scanned on push, and the lifecycle drops untagged layers after a day and keeps the last
+# `keep_images` images, except that an image CD deployed is never expired by count: CD adds the
+# tag `<deployed_prefix><env>-<tag>` (e.g. deployed-prod-sha-1a2b3c4) once a rollout completed,
+# and an image a higher-priority rule matches is out of reach of the lower ones. So what dev or
+# prod runs, and what they ran before (the rollback targets), stays however many builds follow.
 
 resource "aws_ecr_repository" "this" {
   for_each             = toset(var.services)
@@ -36,6 +39,17 @@ resource "aws_ecr_lifecycle_policy" "this" {
       },
       {
         rulePriority = 2
+        description  = "Keep every image CD deployed (tag ${var.deployed_prefix}<env>-<tag>)"
+        selection = {
+          tagStatus     = "tagged"
+          tagPrefixList = [var.deployed_prefix]
+          countType     = "imageCountMoreThan"
+          countNumber   = var.keep_deployed_images
+        }
+        action = { type = "expire" }
+      },
+      {
+        rulePriority = 3
         description  = "Keep the last ${var.keep_images} images"
         selection = {
           tagStatus   = "any"

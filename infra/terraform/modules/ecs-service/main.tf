@@ -10,13 +10,19 @@ data "aws_partition" "current" {}
 
 locals {
   full_name = "${var.name_prefix}-${var.service}"
-  region    = data.aws_region.current.region
+  region    = data.aws_region.current.id
   secret_arns = distinct([
     for s in values(var.secrets) : s.arn if strcontains(s.arn, ":secretsmanager:")
   ])
   parameter_arns = distinct([
     for s in values(var.secrets) : s.arn if strcontains(s.arn, ":ssm:")
   ])
+  # ECS Exec's agent writes its state and logs under /var/lib/amazon and /var/log/amazon; with a
+  # read-only root file system those must be volumes (aws/containers-roadmap#1359).
+  exec_volumes = var.execute_command ? [
+    { name = "exec-state", path = "/var/lib/amazon" },
+    { name = "exec-logs", path = "/var/log/amazon" },
+  ] : []
   health_command = "fetch('http://127.0.0.1:${var.container_port}${var.health_path}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
   ready_command  = "fetch('http://127.0.0.1:${var.container_port}${coalesce(var.ready_path, "/ready")}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
   container = {
@@ -35,7 +41,10 @@ locals {
         valueFrom = var.secrets[k].json_key == null ? var.secrets[k].arn : "${var.secrets[k].arn}:${var.secrets[k].json_key}::"
       }
     ]
-    mountPoints = [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }]
+    mountPoints = concat(
+      [{ sourceVolume = "tmp", containerPath = "/tmp", readOnly = false }],
+      [for v in local.exec_volumes : { sourceVolume = v.name, containerPath = v.path, readOnly = false }],
+    )
     healthCheck = {
       command     = ["CMD", "node", "-e", local.health_command]
       interval    = 15
@@ -167,6 +176,28 @@ resource "aws_iam_role_policy" "task" {
   policy = var.task_policy_json
 }
 
+# ECS Exec (var.execute_command): the agent in the task opens its channels through Session
+# Manager; who may start a session is decided by ecs:ExecuteCommand on the caller's side.
+data "aws_iam_policy_document" "exec" {
+  statement {
+    sid = "ExecuteCommandChannels"
+    actions = [
+      "ssmmessages:CreateControlChannel",
+      "ssmmessages:CreateDataChannel",
+      "ssmmessages:OpenControlChannel",
+      "ssmmessages:OpenDataChannel",
+    ]
+    resources = ["*"]
+  }
+}
+
+resource "aws_iam_role_policy" "exec" {
+  count  = var.execute_command ? 1 : 0
+  name   = "execute-command"
+  role   = aws_iam_role.task.id
+  policy = data.aws_iam_policy_document.exec.json
+}
+
 resource "aws_ecs_task_definition" "this" {
   family                   = local.full_name
   requires_compatibilities = ["FARGATE"]
@@ -187,6 +218,13 @@ resource "aws_ecs_task_definition" "this" {
   volume {
     name = "tmp"
   }
+
+  dynamic "volume" {
+    for_each = local.exec_volumes
+    content {
+      name = volume.value.name
+    }
+  }
 }
 
 resource "aws_security_group" "this" {
@@ -196,7 +234,7 @@ resource "aws_security_group" "this" {
 }
 
 resource "aws_vpc_security_group_ingress_rule" "from" {
-  for_each                     = toset(var.ingress_security_group_ids)
+  for_each                     = var.ingress_security_group_ids
   security_group_id            = aws_security_group.this.id
   description                  = "Service port from an allowed security group (the load balancer)"
   referenced_security_group_id = each.value
@@ -234,7 +272,7 @@ resource "aws_ecs_service" "this" {
   deployment_minimum_healthy_percent = 100
   deployment_maximum_percent         = 200
   health_check_grace_period_seconds  = var.target_group_arn == null ? null : 60
-  enable_execute_command             = false
+  enable_execute_command             = var.execute_command
   propagate_tags                     = "SERVICE"
   wait_for_steady_state              = false
 
@@ -259,12 +297,16 @@ resource "aws_ecs_service" "this" {
   }
 
   lifecycle {
-    # Autoscaling owns the running count once the service exists.
-    ignore_changes = [desired_count]
+    # Autoscaling owns the running count once the service exists. CD owns which task
+    # definition revision runs (deploy/README.md, "Who changes what"): Terraform registers the
+    # revisions with its settings, CD puts a new image into the newest one and rolls it out, so
+    # a `terraform apply` never swaps the image under a running deployment.
+    ignore_changes = [desired_count, task_definition]
   }
 }
 
 resource "aws_appautoscaling_target" "this" {
+  count              = var.emulated ? 0 : 1
   service_namespace  = "ecs"
   resource_id        = "service/${var.cluster_name}/${aws_ecs_service.this.name}"
   scalable_dimension = "ecs:service:DesiredCount"
@@ -273,12 +315,12 @@ resource "aws_appautoscaling_target" "this" {
 }
 
 resource "aws_appautoscaling_policy" "cpu" {
-  count              = var.autoscaling.cpu_target == null ? 0 : 1
+  count              = var.autoscaling.cpu_target == null || var.emulated ? 0 : 1
   name               = "${local.full_name}-cpu"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.this.service_namespace
-  resource_id        = aws_appautoscaling_target.this.resource_id
-  scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.this[0].service_namespace
+  resource_id        = aws_appautoscaling_target.this[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.this[0].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.autoscaling.cpu_target
@@ -292,12 +334,12 @@ resource "aws_appautoscaling_policy" "cpu" {
 
 # Backlog per task: visible messages divided by running tasks, kept near messages_per_task.
 resource "aws_appautoscaling_policy" "queue" {
-  count              = var.autoscaling.queue_name == null ? 0 : 1
+  count              = var.autoscaling.queue_name == null || var.emulated ? 0 : 1
   name               = "${local.full_name}-queue-backlog"
   policy_type        = "TargetTrackingScaling"
-  service_namespace  = aws_appautoscaling_target.this.service_namespace
-  resource_id        = aws_appautoscaling_target.this.resource_id
-  scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
+  service_namespace  = aws_appautoscaling_target.this[0].service_namespace
+  resource_id        = aws_appautoscaling_target.this[0].resource_id
+  scalable_dimension = aws_appautoscaling_target.this[0].scalable_dimension
 
   target_tracking_scaling_policy_configuration {
     target_value       = var.autoscaling.messages_per_task

@@ -94,9 +94,9 @@ variable "subnet_ids" {
 }
 
 variable "ingress_security_group_ids" {
-  description = "Security groups that may reach the container port."
-  type        = list(string)
-  default     = []
+  description = "Security groups that may reach the container port, by a name known at plan time (the group ids are not)."
+  type        = map(string)
+  default     = {}
 }
 
 variable "target_group_arn" {
@@ -137,4 +137,16 @@ variable "stop_timeout_seconds" {
 variable "log_retention_days" {
   type    = number
   default = 30
+}
+
+variable "emulated" {
+  description = "Only for the moto test (.ci/terraform-moto.sh): leave out what moto cannot create (autoscaling). Never set it for AWS."
+  type        = bool
+  default     = false
+}
+
+variable "execute_command" {
+  description = "Allow ECS Exec into the tasks (`aws ecs execute-command`, port forwarding): the way operators reach an API that has no load balancer route."
+  type        = bool
+  default     = false
 }

@@ -13,7 +13,7 @@ data "aws_partition" "current" {}
 locals {
   name      = "ferry-${var.env}"
   account   = data.aws_caller_identity.current.account_id
-  region    = data.aws_region.current.region
+  region    = data.aws_region.current.id
   partition = data.aws_partition.current.partition
   services  = ["api", "ingest-api", "worker", "clearinghouse"]
   image_tags = {
@@ -34,6 +34,8 @@ module "data" {
   name          = local.name
   env           = var.env
   force_destroy = var.disposable
+  emulated      = var.emulated
+  cors_origins  = var.browser_origins
 }
 
 module "network" {
@@ -112,4 +114,12 @@ module "alarms" {
   queues             = values(module.data.queue_names)
   alb_arn_suffix     = module.alb.arn_suffix
   target_groups      = module.alb.target_group_arn_suffixes
+  cluster_name       = aws_ecs_cluster.this.name
+  services = {
+    api           = module.api.service_name
+    ingest-api    = module.ingest_api.service_name
+    worker        = module.worker.service_name
+    clearinghouse = module.clearinghouse.service_name
+  }
+  databases = [module.api_db.identifier, module.clearinghouse_db.identifier]
 }

@@ -4,12 +4,13 @@
 # the execution role, never through the task role.
 
 locals {
-  kms         = module.data.kms_key_arn
-  buckets     = module.data.bucket_arns
-  queues      = module.data.queue_arns
-  token_param = module.data.parameter_arns["ingest-token"]
-  jwt_param   = module.data.parameter_arns["api/jwt-secret"]
-  private_ids = module.network.private_subnet_ids
+  kms            = module.data.kms_key_arn
+  buckets        = module.data.bucket_arns
+  queues         = module.data.queue_arns
+  token_param    = module.data.parameter_arns["ingest-token"]
+  operator_param = module.data.parameter_arns["clearinghouse/operator-token"]
+  jwt_param      = module.data.parameter_arns["api/jwt-secret"]
+  private_ids    = module.network.private_subnet_ids
   # The worker writes under the first segment of its default S3_KEY_TEMPLATE
   # (emails/{payload_version}/{env}/…); change both together.
   worker_prefix = "emails/"
@@ -56,10 +57,11 @@ module "ingest_api" {
   vpc_id                     = module.network.vpc_id
   vpc_cidr_block             = module.network.cidr_block
   subnet_ids                 = local.private_ids
-  ingress_security_group_ids = [module.alb.security_group_id]
+  ingress_security_group_ids = { alb = module.alb.security_group_id }
   target_group_arn           = module.alb.target_group_arns["ingest-api"]
   log_retention_days         = var.log_retention_days
   task_policy_json           = data.aws_iam_policy_document.ingest_api.json
+  emulated                   = var.emulated
   autoscaling = {
     min        = var.sizes["ingest-api"].min
     max        = var.sizes["ingest-api"].max
@@ -118,6 +120,7 @@ module "worker" {
   subnet_ids         = local.private_ids
   log_retention_days = var.log_retention_days
   task_policy_json   = data.aws_iam_policy_document.worker.json
+  emulated           = var.emulated
   autoscaling = {
     min               = var.sizes["worker"].min
     max               = var.sizes["worker"].max
@@ -140,7 +143,7 @@ module "clearinghouse_db" {
   database_name             = "clearinghouse"
   vpc_id                    = module.network.vpc_id
   subnet_ids                = local.private_ids
-  client_security_group_ids = [module.clearinghouse.security_group_id]
+  client_security_group_ids = { clearinghouse = module.clearinghouse.security_group_id }
   kms_key_arn               = local.kms
   instance_class            = var.database.instance_class
   multi_az                  = var.database.multi_az
@@ -166,6 +169,16 @@ data "aws_iam_policy_document" "clearinghouse" {
     resources = [local.kms]
   }
   statement {
+    sid = "ConsumeObjectEvents"
+    actions = [
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ]
+    resources = [local.queues["clearinghouse-objects"]]
+  }
+  statement {
     sid       = "ConnectToDatabase"
     actions   = ["rds-db:connect"]
     resources = ["${local.db_user_arn}:${module.clearinghouse_db.resource_id}/${local.db_users.clearinghouse}"]
@@ -189,6 +202,10 @@ module "clearinghouse" {
   database_access    = true
   log_retention_days = var.log_retention_days
   task_policy_json   = data.aws_iam_policy_document.clearinghouse.json
+  # Operators reach the operator API (/files, /stats; bearer OPERATOR_TOKEN) through ECS Exec:
+  # deploy/README.md, "Operator access".
+  execute_command = true
+  emulated        = var.emulated
   autoscaling = {
     min        = var.sizes["clearinghouse"].min
     max        = var.sizes["clearinghouse"].max
@@ -198,9 +215,14 @@ module "clearinghouse" {
     AWS_REGION = local.region
     LOG_LEVEL  = var.log_level
     S3_BUCKET  = module.data.bucket_names["clearinghouse"]
+    # New .json objects arrive as S3 events; the periodic listing stays the safety net.
+    S3_EVENTS_QUEUE_URL = module.data.queue_urls["clearinghouse-objects"]
     # IAM authentication as its own user; TLS verified against the RDS CAs (packages/db).
     DATABASE_URL  = "postgres://${local.db_users.clearinghouse}@${module.clearinghouse_db.address}:${module.clearinghouse_db.port}/${module.clearinghouse_db.database_name}?sslmode=verify-full"
     DATABASE_AUTH = "iam"
+  }
+  secrets = {
+    OPERATOR_TOKEN = { arn = local.operator_param }
   }
 }
 
@@ -212,7 +234,7 @@ module "api_db" {
   database_name             = "api"
   vpc_id                    = module.network.vpc_id
   subnet_ids                = local.private_ids
-  client_security_group_ids = [module.api.security_group_id]
+  client_security_group_ids = { api = module.api.security_group_id }
   kms_key_arn               = local.kms
   instance_class            = var.database.instance_class
   multi_az                  = var.database.multi_az
@@ -295,11 +317,12 @@ module "api" {
   vpc_id                     = module.network.vpc_id
   vpc_cidr_block             = module.network.cidr_block
   subnet_ids                 = local.private_ids
-  ingress_security_group_ids = [module.alb.security_group_id]
+  ingress_security_group_ids = { alb = module.alb.security_group_id }
   target_group_arn           = module.alb.target_group_arns["api"]
   database_access            = true
   log_retention_days         = var.log_retention_days
   task_policy_json           = data.aws_iam_policy_document.api.json
+  emulated                   = var.emulated
   autoscaling = {
     min        = var.sizes["api"].min
     max        = var.sizes["api"].max
@@ -315,6 +338,10 @@ module "api" {
     FILES_BUCKET   = module.data.bucket_names["files"]
     SNS_TOPIC_ARN  = module.data.topic_arn
     SQS_QUEUE_URL  = module.data.queue_urls["events"]
+    # Presigned URLs are signed with the task role's temporary credentials and stop working
+    # when those expire (they rotate hourly or so): never promise a longer life than an hour.
+    PRESIGN_MAX_SECONDS        = "3600"
+    PRESIGN_UPLOAD_MAX_SECONDS = "3600"
   }
   secrets = {
     JWT_SECRET = { arn = local.jwt_param }

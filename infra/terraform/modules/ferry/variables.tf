@@ -95,3 +95,15 @@ variable "disposable" {
   type        = bool
   default     = false
 }
+
+variable "emulated" {
+  description = "Only for the moto test (.ci/terraform-moto.sh, which lists what it leaves out and why): skip what moto cannot create. Never set it for AWS."
+  type        = bool
+  default     = false
+}
+
+variable "browser_origins" {
+  description = "Origins of the web applications that use the api's presigned file URLs from a browser (CORS on the files bucket)."
+  type        = list(string)
+  default     = []
+}

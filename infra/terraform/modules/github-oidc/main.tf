@@ -1,8 +1,9 @@
-# GitHub Actions signs in to AWS with OIDC: no stored keys. Two roles, each trusted only by this
-# repository's workflows, and only from the `main` branch or a deployment environment:
+# GitHub Actions signs in to AWS with OIDC: no stored keys. The roles are trusted only by this
+# repository's workflows, and only from the `main` branch or one deployment environment:
 #   ci: pushes images to the service repositories (jobs on main, no environment).
-#   cd: deploys new task definitions to the ECS services of each environment, passing their
-#       roles, and records the deployed tag (jobs running in the `dev` or `prod` environment).
+#   cd-<env>, one per environment: deploys new task definitions of that environment's families
+#       to that environment's ECS services, passing only that environment's roles, records the
+#       deployed tag (jobs running in the GitHub environment <env> only).
 # Every action names its resources, except the few AWS offers no resource-level permission for
 # (listed in infra/tests/test_iam_policies.py with the reason).
 
@@ -14,22 +15,28 @@ data "aws_partition" "current" {}
 
 locals {
   account   = data.aws_caller_identity.current.account_id
-  region    = data.aws_region.current.region
+  region    = data.aws_region.current.id
   partition = data.aws_partition.current.partition
   issuer    = "token.actions.githubusercontent.com"
   subject   = "repo:${var.repository}"
   ci_subjects = [
     "${local.subject}:ref:refs/heads/main",
   ]
-  cd_subjects = [for env in var.environments : "${local.subject}:environment:${env}"]
-  clusters    = [for env in var.environments : "arn:${local.partition}:ecs:${local.region}:${local.account}:cluster/${var.prefix}-${env}"]
-  services    = [for env in var.environments : "arn:${local.partition}:ecs:${local.region}:${local.account}:service/${var.prefix}-${env}/${var.prefix}-${env}-*"]
-  task_roles  = [for env in var.environments : "arn:${local.partition}:iam::${local.account}:role/${var.prefix}-${env}-*-task"]
-  exec_roles  = [for env in var.environments : "arn:${local.partition}:iam::${local.account}:role/${var.prefix}-${env}-*-exec"]
-  tasks       = [for env in var.environments : "arn:${local.partition}:ecs:${local.region}:${local.account}:task/${var.prefix}-${env}/*"]
-  deploy_parameters = [
-    for env in var.environments : "arn:${local.partition}:ssm:${local.region}:${local.account}:parameter/${var.prefix}/${env}/deploy/*"
-  ]
+  ecs = "arn:${local.partition}:ecs:${local.region}:${local.account}"
+  iam = "arn:${local.partition}:iam::${local.account}"
+  # Everything one environment's CD role may touch: only that environment's names.
+  cd = {
+    for env in var.environments : env => {
+      subject          = "${local.subject}:environment:${env}"
+      cluster          = "${local.ecs}:cluster/${var.prefix}-${env}"
+      services         = "${local.ecs}:service/${var.prefix}-${env}/${var.prefix}-${env}-*"
+      tasks            = "${local.ecs}:task/${var.prefix}-${env}/*"
+      task_definitions = "${local.ecs}:task-definition/${var.prefix}-${env}-*:*"
+      task_roles       = "${local.iam}:role/${var.prefix}-${env}-*-task"
+      exec_roles       = "${local.iam}:role/${var.prefix}-${env}-*-exec"
+      parameters       = "arn:${local.partition}:ssm:${local.region}:${local.account}:parameter/${var.prefix}/${env}/deploy/*"
+    }
+  }
 }
 
 resource "aws_iam_openid_connect_provider" "github" {
@@ -57,7 +64,10 @@ data "aws_iam_policy_document" "ci_trust" {
   }
 }
 
+# Each environment's CD role trusts only jobs running in that GitHub environment: a job in the
+# unprotected `dev` environment cannot assume the role that deploys prod.
 data "aws_iam_policy_document" "cd_trust" {
+  for_each = local.cd
   statement {
     actions = ["sts:AssumeRoleWithWebIdentity"]
     principals {
@@ -72,7 +82,7 @@ data "aws_iam_policy_document" "cd_trust" {
     condition {
       test     = "StringEquals"
       variable = "${local.issuer}:sub"
-      values   = local.cd_subjects
+      values   = [each.value.subject]
     }
   }
 }
@@ -100,6 +110,7 @@ data "aws_iam_policy_document" "ci" {
 }
 
 data "aws_iam_policy_document" "cd" {
+  for_each = local.cd
   statement {
     sid = "ReadAndRegisterTaskDefinitions"
     actions = [
@@ -109,20 +120,31 @@ data "aws_iam_policy_document" "cd" {
     resources = ["*"]
   }
   statement {
+    # Only this environment's services, and only to a revision of this environment's families.
     sid       = "DeployServices"
-    actions   = ["ecs:DescribeServices", "ecs:UpdateService"]
-    resources = local.services
+    actions   = ["ecs:UpdateService"]
+    resources = [each.value.services]
+    condition {
+      test     = "ArnLike"
+      variable = "ecs:task-definition"
+      values   = [each.value.task_definitions]
+    }
+  }
+  statement {
+    sid       = "ReadServices"
+    actions   = ["ecs:DescribeServices"]
+    resources = [each.value.services]
   }
   statement {
     sid       = "ReadClusters"
     actions   = ["ecs:DescribeClusters"]
-    resources = local.clusters
+    resources = [each.value.cluster]
   }
   # The smoke test reads each task's container health (the readiness probes).
   statement {
     sid       = "ReadServiceTasks"
     actions   = ["ecs:DescribeTasks"]
-    resources = local.tasks
+    resources = [each.value.tasks]
   }
   statement {
     sid       = "ListServiceTasks"
@@ -131,13 +153,13 @@ data "aws_iam_policy_document" "cd" {
     condition {
       test     = "ArnEquals"
       variable = "ecs:cluster"
-      values   = local.clusters
+      values   = [each.value.cluster]
     }
   }
   statement {
     sid       = "PassTaskRoles"
     actions   = ["iam:PassRole"]
-    resources = concat(local.task_roles, local.exec_roles)
+    resources = [each.value.task_roles, each.value.exec_roles]
     condition {
       test     = "StringEquals"
       variable = "iam:PassedToService"
@@ -147,11 +169,19 @@ data "aws_iam_policy_document" "cd" {
   statement {
     sid       = "ReadDeployedTagsAndUrls"
     actions   = ["ssm:GetParameter", "ssm:PutParameter"]
-    resources = local.deploy_parameters
+    resources = [each.value.parameters]
   }
   statement {
     sid       = "CheckImagesExist"
     actions   = ["ecr:DescribeImages"]
+    resources = var.repository_arns
+  }
+  statement {
+    # CD adds the tag deployed-<env>-<tag> to an image it deployed, which the repositories'
+    # lifecycle policy never expires (modules/ecr). PutImage of an existing manifest only adds a
+    # tag: CD cannot upload layers.
+    sid       = "TagDeployedImages"
+    actions   = ["ecr:BatchGetImage", "ecr:PutImage"]
     resources = var.repository_arns
   }
 }
@@ -170,14 +200,16 @@ resource "aws_iam_role_policy" "ci" {
 }
 
 resource "aws_iam_role" "cd" {
-  name                 = "${var.prefix}-github-cd"
-  description          = "GitHub Actions CD of ${var.repository}: deploys the ECS services"
-  assume_role_policy   = data.aws_iam_policy_document.cd_trust.json
+  for_each             = local.cd
+  name                 = "${var.prefix}-github-cd-${each.key}"
+  description          = "GitHub Actions CD of ${var.repository}: deploys the ECS services of ${each.key}"
+  assume_role_policy   = data.aws_iam_policy_document.cd_trust[each.key].json
   max_session_duration = 3600
 }
 
 resource "aws_iam_role_policy" "cd" {
-  name   = "deploy-services"
-  role   = aws_iam_role.cd.id
-  policy = data.aws_iam_policy_document.cd.json
+  for_each = local.cd
+  name     = "deploy-services"
+  role     = aws_iam_role.cd[each.key].id
+  policy   = data.aws_iam_policy_document.cd[each.key].json
 }

@@ -13,7 +13,7 @@ data "aws_region" "current" {}
 locals {
   azs = slice(data.aws_availability_zones.available.names, 0, 2)
   interface_services = var.interface_endpoints ? toset([
-    "ecr.api", "ecr.dkr", "logs", "sqs", "sns", "ssm", "secretsmanager", "kms",
+    "ecr.api", "ecr.dkr", "logs", "sqs", "sns", "ssm", "ssmmessages", "secretsmanager", "kms",
   ]) : toset([])
 }
 
@@ -103,7 +103,7 @@ resource "aws_route_table_association" "private" {
 
 resource "aws_vpc_endpoint" "s3" {
   vpc_id            = aws_vpc.this.id
-  service_name      = "com.amazonaws.${data.aws_region.current.region}.s3"
+  service_name      = "com.amazonaws.${data.aws_region.current.id}.s3"
   vpc_endpoint_type = "Gateway"
   route_table_ids   = aws_route_table.private[*].id
   tags              = { Name = "${var.name}-s3" }
@@ -129,7 +129,7 @@ resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
 resource "aws_vpc_endpoint" "interface" {
   for_each            = local.interface_services
   vpc_id              = aws_vpc.this.id
-  service_name        = "com.amazonaws.${data.aws_region.current.region}.${each.key}"
+  service_name        = "com.amazonaws.${data.aws_region.current.id}.${each.key}"
   vpc_endpoint_type   = "Interface"
   subnet_ids          = aws_subnet.private[*].id
   security_group_ids  = [aws_security_group.endpoints[0].id]

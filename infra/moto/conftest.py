@@ -1,0 +1,6 @@
+"""The checks here reuse infra/tests (what each service's config.ts requires)."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
