@@ -45,6 +45,8 @@ export function buildApp(deps: Deps): ServiceApp {
     version: '0.1.0',
     logLevel: config.LOG_LEVEL,
     logger: deps.logger,
+    // The replaced service's liveness body carried `message`; clients still read it.
+    health: { body: () => ({ status: 'ok', message: 'ok' }) },
     openapi: {
       description:
         "Users' personal, financial and health records, their S3 snapshots and events, and tenants' files",
