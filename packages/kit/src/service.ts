@@ -1,3 +1,4 @@
+import { maxHeaderSize } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, {
   type FastifyBaseLogger,
@@ -6,7 +7,8 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify'
-import { installErrorHandling } from './error-handler.ts'
+import { clientErrorHandler, frameworkErrorHandler } from './client-errors.ts'
+import { handleError, installErrorHandling } from './error-handler.ts'
 import { type HealthOptions, installHealth } from './health.ts'
 import { installLifecycle } from './lifecycle.ts'
 import { loggerOptions, requestId } from './logging.ts'
@@ -65,6 +67,9 @@ export function createService(options: ServiceOptions): ServiceApp {
     ajv: AJV_OPTIONS,
     schemaController: { compilersFactory: { buildValidator: buildValidator() } },
     return503OnClosing: true,
+    // Errors raised before a route is found are problem+json too (issue 16, item 12).
+    frameworkErrors: frameworkErrorHandler(handleError),
+    clientErrorHandler: clientErrorHandler(maxHeaderSize),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON services: a text/plain body is answered 415 rather than validated as a string.
