@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, type TestApp } from './helpers.ts'
+import { buildTestApp, type TestApp, tokenFor } from './helpers.ts'
 
 let t: TestApp
+
+let n = 0
+
+/** A fresh user id and its token, so tests never see each other's rows. */
+function newUser() {
+  n += 1
+  const id = `hard-${n}-${Date.now()}`
+  return { id, token: tokenFor(id) }
+}
 
 beforeAll(async () => {
   t = await buildTestApp({ drivers: 'local' })
@@ -13,5 +22,46 @@ describe('GET /health', () => {
     const res = await t.request('GET', '/health')
     expect(res.statusCode).toBe(200)
     expect(res.json()).toEqual({ status: 'ok', message: 'ok' })
+  })
+})
+
+describe('a NUL character in a text field of a user record', () => {
+  it('answers 422 naming the field on create', async () => {
+    const u = newUser()
+    const body = { user_id: u.id, name: 'Ada\u0000', email: 'ada@example.com' }
+    const res = await t.request('POST', '/users/personal', { token: u.token, body })
+    expect(res.statusCode).toBe(422)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(res.json().errors).toEqual([
+      { path: '/name', message: 'must not contain a NUL character (U+0000)' },
+    ])
+  })
+
+  it('answers 422 naming the list entry of a health record', async () => {
+    const u = newUser()
+    const body = { user_id: u.id, conditions: ['asthma', 'x\u0000y'] }
+    const res = await t.request('POST', '/users/health', { token: u.token, body })
+    expect(res.statusCode).toBe(422)
+    expect(res.json().errors).toEqual([
+      { path: '/conditions/1', message: 'must not contain a NUL character (U+0000)' },
+    ])
+  })
+
+  it('answers 422 naming the field on update, and leaves the record as it was', async () => {
+    const u = newUser()
+    const create = { user_id: u.id, account_number: 'GB-1' }
+    expect(
+      (await t.request('POST', '/users/financial', { token: u.token, body: create })).statusCode,
+    ).toBe(201)
+    const res = await t.request('PATCH', `/users/${u.id}/financial`, {
+      token: u.token,
+      body: { account_number: '\u0000' },
+    })
+    expect(res.statusCode).toBe(422)
+    expect(res.json().errors).toEqual([
+      { path: '/account_number', message: 'must not contain a NUL character (U+0000)' },
+    ])
+    const read = await t.request('GET', `/users/${u.id}/financial`, { token: u.token })
+    expect(read.json().account_number).toBe('GB-1')
   })
 })
