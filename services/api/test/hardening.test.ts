@@ -65,3 +65,25 @@ describe('a NUL character in a text field of a user record', () => {
     expect(read.json().account_number).toBe('GB-1')
   })
 })
+
+describe('numbers out of range', () => {
+  const finite = { path: '/limit', message: 'must be a finite number' }
+  for (const url of ['/files/list?limit=Infinity', '/files/list?limit=1e309']) {
+    it(`answers ${url} with 422 naming the field`, async () => {
+      const res = await t.request('GET', url, { token: newUser().token })
+      expect(res.statusCode).toBe(422)
+      expect(res.json().errors).toContainEqual(finite)
+    })
+  }
+
+  it('answers expires_in=1e309 on a presigned URL with 422 naming the field', async () => {
+    const res = await t.request('GET', '/files/presigned-url/a.txt?expires_in=1e309', {
+      token: newUser().token,
+    })
+    expect(res.statusCode).toBe(422)
+    expect(res.json().errors).toContainEqual({
+      path: '/expires_in',
+      message: 'must be a finite number',
+    })
+  })
+})
