@@ -105,7 +105,8 @@ function finiteOnly(validate: Validate): Validate {
 /**
  * A validator factory with two Ajv instances: querystring, params and headers keep Fastify's
  * coercion (strings from the URL become numbers/booleans/arrays), while the body is validated
- * without any coercion, so a JSON "12" is not silently accepted as 12, nor null as "".
+ * without any coercion, so a JSON "12" is not silently accepted as 12, nor null as "", and
+ * without removing unknown fields, so a schema's additionalProperties: false rejects them.
  */
 export function buildValidator(): ValidatorFactory {
   // Fastify's own default compiler (same major as fastify's dependency, deduplicated by pnpm).
@@ -120,7 +121,9 @@ export function buildValidator(): ValidatorFactory {
     })
     const forBody = strict(externalSchemas, {
       ...ajvOptions,
-      customOptions: { ...custom, coerceTypes: false },
+      // Fastify's default removeAdditional would drop fields additionalProperties: false forbids;
+      // the body answers 422 naming them instead.
+      customOptions: { ...custom, coerceTypes: false, removeAdditional: false },
     })
     return (route) => {
       const bounded = { ...route, schema: boundIntegers(route.schema) }

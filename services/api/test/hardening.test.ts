@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, type TestApp, tokenFor } from './helpers.ts'
+import { ADMIN, buildTestApp, type TestApp, tokenFor } from './helpers.ts'
 
 let t: TestApp
 
@@ -87,3 +87,48 @@ describe('numbers out of range', () => {
     })
   })
 })
+
+describe('unknown or unrepresentable body fields', () => {
+  it('answers an unknown field of a user record with 422 naming it, and stores nothing', async () => {
+    const u = newUser()
+    const body = { user_id: u.id, name: 'Ada', email: 'ada@example.com', nickname: 'A' }
+    const res = await t.request('POST', '/users/personal', { token: u.token, body })
+    expect(res.statusCode).toBe(422)
+    expect(res.json().errors).toEqual([{ path: '/nickname', message: 'is not allowed' }])
+    const read = await t.request('GET', `/users/${u.id}/personal`, { token: u.token })
+    expect(read.statusCode).toBe(404)
+  })
+
+  it('answers an unknown field of a patch with 422 naming it', async () => {
+    const u = newUser()
+    const res = await t.request('PATCH', `/users/${u.id}/health`, {
+      token: u.token,
+      body: { blood_type: 'A+', blod_type: 'B+' },
+    })
+    expect(res.statusCode).toBe(422)
+    expect(res.json().errors).toEqual([{ path: '/blod_type', message: 'is not allowed' }])
+  })
+
+  it('answers an unknown field of an export request with 422 naming it', async () => {
+    const u = newUser()
+    const res = await t.request('POST', '/users/sqs/send', {
+      token: u.token,
+      body: { user_id: u.id, data_type: 'all', priority: 1 },
+    })
+    expect(res.statusCode).toBe(422)
+    expect(res.json().errors).toEqual([{ path: '/priority', message: 'is not allowed' }])
+  })
+
+  it('answers content 1e309 (not representable in JSON) with 422, storing nothing', async () => {
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/s3/upload',
+      headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
+      payload: '{"key":"hardening/inf.json","content":{"n":1e309}}',
+    })
+    expect(res.statusCode).toBe(422)
+    expect(res.json().errors).toEqual([{ path: '/content/n', message: 'must be a finite number' }])
+    expect(await t.store.head('hardening/inf.json')).toBeUndefined()
+  })
+})
+
