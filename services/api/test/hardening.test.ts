@@ -132,3 +132,38 @@ describe('unknown or unrepresentable body fields', () => {
   })
 })
 
+describe('a garbage multipart body on /files/upload', () => {
+  const upload = (contentType: string, payload: string) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/files/upload',
+      headers: { authorization: `Bearer ${newUser().token}`, 'content-type': contentType },
+      payload,
+    })
+
+  it('answers garbage after a boundary with 400 problem+json', async () => {
+    const res = await upload('multipart/form-data; boundary=XX', 'garbage')
+    expect(res.statusCode).toBe(400)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(res.json()).toMatchObject({ code: 'malformed_multipart' })
+  })
+
+  it('answers a multipart content type without a boundary with 400', async () => {
+    const res = await upload('multipart/form-data', 'garbage')
+    expect(res.statusCode).toBe(400)
+    expect(res.json().detail).toMatch(/Boundary not found/)
+  })
+
+  it('answers a boundary too long to search for with 400', async () => {
+    const res = await upload(`multipart/form-data; boundary=${'b'.repeat(300)}`, 'garbage')
+    expect(res.statusCode).toBe(400)
+    expect(res.json().code).toBe('malformed_multipart')
+  })
+
+  it('still stores a well-formed upload', async () => {
+    const body =
+      '--XX\r\nContent-Disposition: form-data; name="file"; filename="a.txt"\r\n\r\nabc\r\n--XX--\r\n'
+    const res = await upload('multipart/form-data; boundary=XX', body)
+    expect(res.statusCode).toBe(201)
+  })
+})
