@@ -50,6 +50,7 @@ function rawResponse(problem: HttpProblem, requestId: string): string {
     `Content-Type: ${PROBLEM_CONTENT_TYPE}`,
     `Content-Length: ${Buffer.byteLength(text)}`,
     `X-Request-Id: ${requestId}`,
+    'X-Content-Type-Options: nosniff',
     'Connection: close',
     '',
     text,
@@ -86,6 +87,7 @@ export function frameworkErrorHandler(
   return (error: FastifyError, request: FastifyRequest, reply: FastifyReply): void => {
     // No onRequest hook runs for these requests: echo the request id here.
     reply.header('x-request-id', request.id)
+    reply.header('x-content-type-options', 'nosniff')
     if (error.code === 'FST_ERR_BAD_URL') {
       void render(
         new HttpProblem(400, 'The URL is not valid: a percent-encoded segment does not decode.', {

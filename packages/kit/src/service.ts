@@ -76,6 +76,8 @@ export function createService(options: ServiceOptions): ServiceApp {
   app.removeContentTypeParser('text/plain')
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // Browsers must take every answer for its declared type (issue 16, item 17).
+    reply.header('x-content-type-options', 'nosniff')
   })
   installErrorHandling(app)
   const lifecycle = installLifecycle(app)

@@ -83,6 +83,10 @@ export function buildApp(deps: Deps): ServiceApp {
   )
 
   app.register(async (api) => {
+    // Personal, financial and health records (and their snapshots): no cache may keep a copy.
+    api.addHook('onRequest', async (_request, reply) => {
+      reply.header('cache-control', 'no-store')
+    })
     await installAuth(api, auth)
     api.register(userRoutes, { sql: db.sql })
     api.register(exportRoutes, { sql: db.sql, queue })

@@ -167,3 +167,41 @@ describe('a garbage multipart body on /files/upload', () => {
     expect(res.statusCode).toBe(201)
   })
 })
+
+describe('security headers', () => {
+  it("answers a user's records with Cache-Control: no-store and nosniff", async () => {
+    const u = newUser()
+    const body = { user_id: u.id, blood_type: 'O+' }
+    const created = await t.request('POST', '/users/health', { token: u.token, body })
+    expect(created.headers['cache-control']).toBe('no-store')
+    for (const url of [`/users/${u.id}/health`, `/users/${u.id}`, `/users/${u.id}/s3/health`]) {
+      const res = await t.request('GET', url, { token: u.token })
+      expect(res.headers['cache-control']).toBe('no-store')
+      expect(res.headers['x-content-type-options']).toBe('nosniff')
+    }
+  })
+
+  it("serves a presigned GET of a tenant's HTML as an attachment, never sniffed", async () => {
+    const u = newUser()
+    const form =
+      '--XX\r\nContent-Disposition: form-data; name="file"; filename="page.html"\r\n' +
+      'Content-Type: text/html\r\n\r\n<script>alert(1)</script>\r\n--XX--\r\n'
+    const uploaded = await t.app.inject({
+      method: 'POST',
+      url: '/files/upload',
+      headers: {
+        authorization: `Bearer ${u.token}`,
+        'content-type': 'multipart/form-data; boundary=XX',
+      },
+      payload: form,
+    })
+    expect(uploaded.statusCode).toBe(201)
+    const presigned = await t.request('GET', '/files/presigned-url/page.html', { token: u.token })
+    const url = new URL(presigned.json().url)
+    const res = await t.app.inject({ method: 'GET', url: `${url.pathname}${url.search}` })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe('text/html')
+    expect(res.headers['content-disposition']).toMatch(/^attachment; filename="page.html"/)
+    expect(res.headers['x-content-type-options']).toBe('nosniff')
+  })
+})
