@@ -205,3 +205,42 @@ describe('security headers', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff')
   })
 })
+
+describe('deeply nested documents', () => {
+  const nested = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
+  const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }
+  const upload = (key: string, depth: number) =>
+    t.app.inject({
+      method: 'POST',
+      url: '/s3/upload',
+      headers: admin,
+      payload: `{"key":"${key}","content":${nested(depth)}}`,
+    })
+
+  it('answers content nested 10,000 levels deep with 400 json_too_deep, storing nothing', async () => {
+    const res = await upload('deep/10000.json', 10_000)
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ code: 'json_too_deep' })
+    expect(res.json().errors).toEqual([
+      { path: '/content', message: 'is nested deeper than 64 levels' },
+    ])
+    expect(await t.store.head('deep/10000.json')).toBeUndefined()
+  })
+
+  it('takes content exactly 64 levels deep and refuses 65', async () => {
+    expect((await upload('deep/64.json', 64)).statusCode).toBe(201)
+    expect((await upload('deep/65.json', 65)).statusCode).toBe(400)
+  })
+
+  it('answers a merge patch nested too deep with 400', async () => {
+    expect((await upload('deep/patched.json', 1)).statusCode).toBe(201)
+    const res = await t.app.inject({
+      method: 'PUT',
+      url: '/s3/deep/patched.json',
+      headers: admin,
+      payload: `{"content":${nested(5_000)}}`,
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json().code).toBe('json_too_deep')
+  })
+})
