@@ -37,6 +37,11 @@ export interface ServiceOptions {
   health?: HealthOptions
   logger?: { stream?: NodeJS.WritableStream }
   openapi?: OpenApiOptions
+  /**
+   * Proxies in front of the service that append X-Forwarded-For, default 0: `request.ip` is then
+   * the address the nearest of them saw (behind one load balancer: 1).
+   */
+  trustProxy?: number
   /** How long runService waits for close before it exits with 1, default 10 s. */
   shutdownTimeoutMs?: number
 }
@@ -46,6 +51,14 @@ const shutdownTimeouts = new WeakMap<FastifyInstance, number>()
 /** The shutdown budget createService was given for `app`. */
 export function shutdownTimeoutOf(app: FastifyInstance): number {
   return shutdownTimeouts.get(app) ?? 10_000
+}
+
+/**
+ * proxy-addr's own reading of a hop count (Fastify's types omit the number form); false for 0, so
+ * X-Forwarded-* headers are ignored entirely without a proxy.
+ */
+function trustHops(hops: number): false | ((address: string, hop: number) => boolean) {
+  return hops > 0 ? (_address, hop) => hop < hops : false
 }
 
 /**
@@ -67,6 +80,7 @@ export function createService(options: ServiceOptions): ServiceApp {
     ajv: AJV_OPTIONS,
     schemaController: { compilersFactory: { buildValidator: buildValidator() } },
     return503OnClosing: true,
+    trustProxy: trustHops(options.trustProxy ?? 0),
     // Errors raised before a route is found are problem+json too (issue 16, item 12).
     frameworkErrors: frameworkErrorHandler(handleError),
     clientErrorHandler: clientErrorHandler(maxHeaderSize),

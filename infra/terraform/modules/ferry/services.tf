@@ -315,6 +315,8 @@ module "api" {
     FILES_BUCKET   = module.data.bucket_names["files"]
     SNS_TOPIC_ARN  = module.data.topic_arn
     SQS_QUEUE_URL  = module.data.queue_urls["events"]
+    # Behind the ALB: the client address (which failed logins are counted by) is the one it adds.
+    TRUST_PROXY_HOPS = "1"
   }
   secrets = {
     JWT_SECRET = { arn = local.jwt_param }
