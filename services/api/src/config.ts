@@ -23,7 +23,8 @@ export const Config = Type.Object({
   }),
   FILES_BUCKET: Type.String({
     minLength: 1,
-    description: "The tenants' files bucket (tenants/{tenant}/…), or file://<dir>",
+    description:
+      "The tenants' files bucket (tenants/t/{tenant_id}/…, tenants/u/{sub}/…), or file://<dir>",
   }),
   MAX_UPLOAD_BYTES: Type.Integer({
     minimum: 1,

@@ -56,7 +56,11 @@ async function storePart(
     throw error
   }
   const contentType = contentTypeOf(part.mimetype)
-  const metadata = { tenant_id: tenant, original_filename: encodeURIComponent(part.filename) }
+  // The claim's value, as before the t/ and u/ namespaces (tenantOf).
+  const metadata = {
+    tenant_id: tenant.slice(tenant.indexOf('/') + 1),
+    original_filename: encodeURIComponent(part.filename),
+  }
   try {
     const stored = await cloudCall('The files bucket', () =>
       store.upload(key, part.file as Readable, { contentType, metadata, maxBytes }),
