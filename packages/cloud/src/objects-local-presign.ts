@@ -8,6 +8,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { attachmentFor } from './disposition.ts'
 import { isCloudError } from './errors.ts'
 import type { ObjectStore } from './objects.ts'
 import { formBoundary, MultipartError, readUpload } from './objects-local-multipart.ts'
@@ -105,6 +106,9 @@ async function serveGet(
     'content-length': object.size,
     etag: object.etag,
     'last-modified': object.lastModified.toUTCString(),
+    // The api's origin serves these: a tenant's HTML must be saved, never rendered or sniffed.
+    'content-disposition': attachmentFor(key),
+    'x-content-type-options': 'nosniff',
     ...(object.contentRange ? { 'content-range': object.contentRange } : {}),
   })
   await pipeline(object.body, response)

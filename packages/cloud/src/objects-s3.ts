@@ -13,6 +13,7 @@ import { Upload } from '@aws-sdk/lib-storage'
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { type AwsOptions, awsClientConfig } from './aws.ts'
+import { attachmentFor } from './disposition.ts'
 import { CloudError, fromSdkError, isCloudError } from './errors.ts'
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions, UploadOptions } from './objects.ts'
 import { copyObject } from './objects-s3-copy.ts'
@@ -240,9 +241,15 @@ export function openS3Objects(bucket: string, options: S3ObjectsOptions): Object
 
     presignGet: (key, expiresInSeconds) =>
       call(`presign GetObject ${key} in`, () =>
-        getSignedUrl(presigner, new GetObjectCommand({ Bucket: bucket, Key: key }), {
-          expiresIn: expiresInSeconds,
-        }),
+        getSignedUrl(
+          presigner,
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            ResponseContentDisposition: attachmentFor(key),
+          }),
+          { expiresIn: expiresInSeconds },
+        ),
       ),
 
     presignPost: (key, opts) =>

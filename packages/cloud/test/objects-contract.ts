@@ -500,6 +500,16 @@ export function objectStoreContract(
         expect(await response.text()).toBe('presigned body')
       })
 
+      it('answers a presigned GET as an attachment named after the key', async () => {
+        await store.put('ps/page ü.html', '<script>alert(1)</script>', { contentType: 'text/html' })
+        const response = await fetch(await store.presignGet('ps/page ü.html', 60))
+        expect(response.status).toBe(200)
+        expect(response.headers.get('content-disposition')).toBe(
+          `attachment; filename="page _.html"; filename*=UTF-8''page%20%C3%BC.html`,
+        )
+        await response.text()
+      })
+
       it('creates exactly the signed key from a presigned POST form', async () => {
         const post = await store.presignPost('ps/up load+ü.bin', {
           expiresInSeconds: 60,

@@ -198,6 +198,14 @@ describe('local objects: presigned URLs', () => {
     expect((await fetch(url)).status).toBe(403)
   })
 
+  it('forbids content sniffing on a presigned GET (S3 offers no such override)', async () => {
+    await store.put('sig/page.html', '<p>hi</p>', { contentType: 'text/html' })
+    const response = await fetch(await store.presignGet('sig/page.html', 60))
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff')
+    expect(response.headers.get('content-disposition')).toMatch(/^attachment; filename="page.html"/)
+    await response.text()
+  })
+
   it('serves a byte range of a presigned GET', async () => {
     await store.put('sig/range', '0123456789')
     const response = await fetch(await store.presignGet('sig/range', 60), {

@@ -138,7 +138,8 @@ export function sendProblem(problem: HttpProblem, request: FastifyRequest, reply
 
 const INTERNAL = 'An unexpected error occurred. Quote the x-request-id header when reporting it.'
 
-function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+/** Renders any error as problem+json: the app's error handler, also used for routing errors. */
+export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
   const problem = toProblem(error, request)
   if (problem) {
     if (problem.status >= 500) request.log.warn({ err: error }, problem.detail)

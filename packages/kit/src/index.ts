@@ -7,6 +7,11 @@ export {
   loadConfigOrExit,
   ServerEnv,
 } from './config.ts'
+export {
+  createFailureLimiter,
+  type FailureLimiter,
+  type FailureLimiterOptions,
+} from './failure-limiter.ts'
 export { type HealthOptions, Readiness, type ReadinessCheck } from './health.ts'
 export { assertMaxDepth, jsonDepth, MAX_JSON_DEPTH } from './json-depth.ts'
 export type { Closer, Loop } from './lifecycle.ts'

@@ -32,6 +32,73 @@ export function redactPaths(extra: string[] = []): string[] {
   return [...paths, ...extra]
 }
 
+/**
+ * Query parameters that carry credentials: bearer tokens some clients put in the URL, and the
+ * signatures (and session tokens) of presigned URLs, S3's and the local store's. Lower case.
+ */
+const SECRET_QUERY_PARAMS = new Set([
+  'token',
+  'access_token',
+  'id_token',
+  'refresh_token',
+  'client_secret',
+  'password',
+  'secret',
+  'api_key',
+  'apikey',
+  'signature',
+  'x-amz-signature',
+  'x-amz-security-token',
+  'x-amz-credential',
+  'x-ferry-signature',
+  'x-goog-signature',
+])
+
+function decodeName(name: string): string {
+  try {
+    return decodeURIComponent(name.replaceAll('+', ' ')).toLowerCase()
+  } catch {
+    return name.toLowerCase()
+  }
+}
+
+/**
+ * `url` with the value of every credential-carrying query parameter replaced by [REDACTED];
+ * everything else byte for byte (nothing is re-encoded, so a malformed URL stays readable).
+ */
+export function redactUrl(url: string): string {
+  const at = url.indexOf('?')
+  if (at === -1) return url
+  const query = url
+    .slice(at + 1)
+    .split('&')
+    .map((pair) => {
+      const eq = pair.indexOf('=')
+      const name = eq === -1 ? pair : pair.slice(0, eq)
+      return eq !== -1 && SECRET_QUERY_PARAMS.has(decodeName(name)) ? `${name}=${REDACTED}` : pair
+    })
+  return `${url.slice(0, at + 1)}${query.join('&')}`
+}
+
+interface LoggedRequest {
+  method: string
+  url: string
+  host?: string
+  ip?: string
+  socket?: { remotePort?: number }
+}
+
+/** Fastify's request serializer, with the URL's credentials redacted. */
+function serializeRequest(request: LoggedRequest) {
+  return {
+    method: request.method,
+    url: redactUrl(request.url),
+    host: request.host,
+    remoteAddress: request.ip,
+    remotePort: request.socket?.remotePort,
+  }
+}
+
 export interface LoggingOptions {
   /** Added to every line as `name`. */
   name?: string
@@ -52,6 +119,7 @@ export function loggerOptions(
     name: options.name,
     level: options.level ?? 'info',
     redact: { paths: redactPaths(options.redact), censor: REDACTED },
+    serializers: { req: serializeRequest },
   }
   if (options.stream) return { ...base, stream: options.stream }
   if (!isTTY) return base

@@ -47,6 +47,13 @@ export function installOpenApi(
   void app.register(async () => {
     documenting = true
   })
-  void app.register(swaggerUi, { routePrefix: '/docs', logLevel: 'warn' })
+  void app.register(swaggerUi, {
+    routePrefix: '/docs',
+    logLevel: 'warn',
+    // The plugin's CSP (its own scripts and styles by hash, no framing by others), without
+    // upgrade-insecure-requests, which would break the page on a plain-http development server.
+    staticCSP: true,
+    transformStaticCSP: (header: string) => header.replace(/\s*upgrade-insecure-requests;?/, ''),
+  })
   app.get('/openapi.json', { schema: { hide: true }, logLevel: 'warn' }, () => app.swagger())
 }

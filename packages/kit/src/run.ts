@@ -10,10 +10,20 @@ const SIGNALS = ['SIGTERM', 'SIGINT'] as const
 
 /**
  * Listens, then shuts down gracefully on SIGTERM or SIGINT: app.close() stops accepting (new
- * requests get 503), waits for in-flight requests, aborts and drains loops, then runs closers.
+ * requests get 503), waits for in-flight requests (cutting the connections still open after half
+ * of shutdownTimeoutMs), aborts and drains loops, then runs closers.
  * Exits 0 when close finished, 1 when it failed or took longer than the service's
  * shutdownTimeoutMs. A second signal during shutdown exits 1 at once. Resolves once listening.
  */
+/** Destroys every connection still open (idle or not), so server.close() can complete. */
+function cutConnections(app: FastifyInstance): void {
+  const server = app.server
+  server.getConnections((error, count) => {
+    app.log.warn({ connections: error ? undefined : count }, 'closing connections still open')
+    server.closeAllConnections()
+  })
+}
+
 export async function runService(app: FastifyInstance, options: RunOptions): Promise<void> {
   const timeoutMs = shutdownTimeoutOf(app)
   let shuttingDown = false
@@ -29,9 +39,14 @@ export async function runService(app: FastifyInstance, options: RunOptions): Pro
       app.log.error({ timeout_ms: timeoutMs }, 'shutdown timed out; exiting')
       process.exit(1)
     }, timeoutMs)
+    // app.close() waits for every open connection: a body trickled in, or a download whose
+    // reader stopped reading, would hold it until the timer above. After half the budget the
+    // remaining connections are cut, so loops and closers still get the other half.
+    const grace = setTimeout(() => cutConnections(app), Math.floor(timeoutMs / 2))
     app.close().then(
       () => {
         clearTimeout(timer)
+        clearTimeout(grace)
         app.log.info('shutdown complete')
         process.exit(0)
       },

@@ -1,3 +1,4 @@
+import { maxHeaderSize } from 'node:http'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, {
   type FastifyBaseLogger,
@@ -6,7 +7,8 @@ import Fastify, {
   type RawRequestDefaultExpression,
   type RawServerDefault,
 } from 'fastify'
-import { installErrorHandling } from './error-handler.ts'
+import { clientErrorHandler, frameworkErrorHandler } from './client-errors.ts'
+import { handleError, installErrorHandling } from './error-handler.ts'
 import { type HealthOptions, installHealth } from './health.ts'
 import { installLifecycle } from './lifecycle.ts'
 import { loggerOptions, requestId } from './logging.ts'
@@ -36,6 +38,11 @@ export interface ServiceOptions {
   health?: HealthOptions
   logger?: { stream?: NodeJS.WritableStream }
   openapi?: OpenApiOptions
+  /**
+   * Proxies in front of the service that append X-Forwarded-For, default 0: `request.ip` is then
+   * the address the nearest of them saw (behind one load balancer: 1).
+   */
+  trustProxy?: number
   /** How long runService waits for close before it exits with 1, default 10 s. */
   shutdownTimeoutMs?: number
   /** How long clients may take to send a request (headers, body); defaults in TIMEOUT_DEFAULTS. */
@@ -47,6 +54,14 @@ const shutdownTimeouts = new WeakMap<FastifyInstance, number>()
 /** The shutdown budget createService was given for `app`. */
 export function shutdownTimeoutOf(app: FastifyInstance): number {
   return shutdownTimeouts.get(app) ?? 10_000
+}
+
+/**
+ * proxy-addr's own reading of a hop count (Fastify's types omit the number form); false for 0, so
+ * X-Forwarded-* headers are ignored entirely without a proxy.
+ */
+function trustHops(hops: number): false | ((address: string, hop: number) => boolean) {
+  return hops > 0 ? (_address, hop) => hop < hops : false
 }
 
 /**
@@ -69,12 +84,18 @@ export function createService(options: ServiceOptions): ServiceApp {
     schemaController: { compilersFactory: { buildValidator: buildValidator() } },
     return503OnClosing: true,
     ...serverTimeoutOptions(options.timeouts ?? {}),
+    trustProxy: trustHops(options.trustProxy ?? 0),
+    // Errors raised before a route is found are problem+json too (issue 16, item 12).
+    frameworkErrors: frameworkErrorHandler(handleError),
+    clientErrorHandler: clientErrorHandler(maxHeaderSize),
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   // JSON services: a text/plain body is answered 415 rather than validated as a string.
   app.removeContentTypeParser('text/plain')
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    // Browsers must take every answer for its declared type (issue 16, item 17).
+    reply.header('x-content-type-options', 'nosniff')
   })
   installBodyTimeout(app, options.timeouts ?? {})
   installErrorHandling(app)

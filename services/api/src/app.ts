@@ -1,6 +1,6 @@
 import type { ObjectStore, Queue, Topic } from '@ferry/cloud'
 import type { Database } from '@ferry/db'
-import { createService, type ServiceApp } from '@ferry/kit'
+import { createFailureLimiter, createService, type ServiceApp } from '@ferry/kit'
 import { BEARER_SCHEME, installAuth } from './auth.ts'
 import { authSetting, type Config, filesSetting, isConfigIssue } from './config.ts'
 import { eventsConsumer } from './consumer.ts'
@@ -45,6 +45,9 @@ export function buildApp(deps: Deps): ServiceApp {
     version: '0.1.0',
     logLevel: config.LOG_LEVEL,
     logger: deps.logger,
+    trustProxy: config.TRUST_PROXY_HOPS,
+    // The replaced service's liveness body carried `message`; clients still read it.
+    health: { body: () => ({ status: 'ok', message: 'ok' }) },
     openapi: {
       description:
         "Users' personal, financial and health records, their S3 snapshots and events, and tenants' files",
@@ -59,6 +62,11 @@ export function buildApp(deps: Deps): ServiceApp {
     },
   })
   const documents = createDocuments(store)
+  // One count of invalid tokens per client address for both scopes.
+  const limiter = createFailureLimiter({
+    maxFailures: config.AUTH_MAX_FAILURES,
+    windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
+  })
 
   app.addReadinessCheck('database', (signal) => db.ping(signal))
   app.addReadinessCheck('documents', () => store.ping())
@@ -81,7 +89,11 @@ export function buildApp(deps: Deps): ServiceApp {
   )
 
   app.register(async (api) => {
-    await installAuth(api, auth)
+    // Personal, financial and health records (and their snapshots): no cache may keep a copy.
+    api.addHook('onRequest', async (_request, reply) => {
+      reply.header('cache-control', 'no-store')
+    })
+    await installAuth(api, auth, { limiter })
     api.register(userRoutes, { sql: db.sql })
     api.register(exportRoutes, { sql: db.sql, queue })
     api.register(documentRoutes, { documents })
@@ -89,7 +101,7 @@ export function buildApp(deps: Deps): ServiceApp {
   })
   // Tokens without a sub may still name a tenant (tenant_id): this scope asks only for a valid one.
   app.register(async (tenants) => {
-    await installAuth(tenants, auth, { requireSub: false })
+    await installAuth(tenants, auth, { requireSub: false, limiter })
     tenants.register(fileRoutes, {
       files: createFiles(files),
       store: files,

@@ -1,5 +1,11 @@
 import jwt, { type FastifyJWTOptions, type TokenOrHeader } from '@fastify/jwt'
-import { forbidden, type ServiceApp, serviceUnavailable, unauthorized } from '@ferry/kit'
+import {
+  type FailureLimiter,
+  forbidden,
+  type ServiceApp,
+  serviceUnavailable,
+  unauthorized,
+} from '@ferry/kit'
 import buildGetJwks from 'get-jwks'
 import type { AuthSetting } from './config.ts'
 import type { TokenClaims } from './tokens.ts'
@@ -39,6 +45,8 @@ const JWKS_UNREACHABLE = new Set(['JWKS_REQUEST_FAILED', 'NO_JWKS', 'NO_JWKS_URI
 export interface AuthOptions {
   /** Refuse (401) a token without a `sub`; default true. */
   requireSub?: boolean
+  /** Counts invalid tokens per client address; a client over its limit gets 429 first. */
+  limiter?: FailureLimiter
 }
 
 function jwtOptions(setting: AuthSetting, options: AuthOptions): FastifyJWTOptions {
@@ -52,8 +60,15 @@ function jwtOptions(setting: AuthSetting, options: AuthOptions): FastifyJWTOptio
   // fast-jwt's LRU of verified tokens: a client sends the same token on every request, and
   // checking its signature each time cost ~9% of the api's CPU. An entry lives until the
   // token's exp or a minute, whichever is first, so expiry still takes effect on time.
+  const required = options.requireSub === false ? ['exp'] : ['sub', 'exp']
   const verify = {
-    requiredClaims: options.requireSub === false ? ['exp'] : ['sub', 'exp'],
+    requiredClaims: [
+      ...required,
+      ...(setting.audience ? ['aud'] : []),
+      ...(setting.issuer ? ['iss'] : []),
+    ],
+    ...(setting.audience ? { allowedAud: setting.audience } : {}),
+    ...(setting.issuer ? { allowedIss: setting.issuer } : {}),
     cache: 1000,
     cacheTTL: 60_000,
   }
@@ -80,6 +95,7 @@ function jwtOptions(setting: AuthSetting, options: AuthOptions): FastifyJWTOptio
 
 /** What authentication needs of a request (Fastify's, decorated by @fastify/jwt). */
 interface VerifiableRequest {
+  ip: string
   headers: { authorization?: string }
   jwtVerify(): Promise<unknown>
   user: Caller
@@ -95,6 +111,7 @@ function invalidToken(detail: string) {
 }
 
 async function authenticate(request: VerifiableRequest, options: AuthOptions): Promise<void> {
+  options.limiter?.check(request.ip)
   if (!hasBearerToken(request)) throw unauthorized('Missing bearer token')
   try {
     await request.jwtVerify()
@@ -109,9 +126,13 @@ async function authenticate(request: VerifiableRequest, options: AuthOptions): P
       })
     }
     request.log.info({ reason: code || String(error) }, 'token rejected')
+    options.limiter?.fail(request.ip)
     throw invalidToken('Invalid token')
   }
-  if (options.requireSub !== false && request.user.sub === '') throw invalidToken('Invalid token')
+  if (options.requireSub !== false && request.user.sub === '') {
+    options.limiter?.fail(request.ip)
+    throw invalidToken('Invalid token')
+  }
 }
 
 /**

@@ -23,7 +23,8 @@ export const Config = Type.Object({
   }),
   FILES_BUCKET: Type.String({
     minLength: 1,
-    description: "The tenants' files bucket (tenants/{tenant}/…), or file://<dir>",
+    description:
+      "The tenants' files bucket (tenants/t/{tenant_id}/…, tenants/u/{sub}/…), or file://<dir>",
   }),
   MAX_UPLOAD_BYTES: Type.Integer({
     minimum: 1,
@@ -64,6 +65,31 @@ export const Config = Type.Object({
       description: "The identity provider's JWKS document (RS256/ES256); set this or JWT_SECRET",
     }),
   ),
+  JWT_AUDIENCE: Type.Optional(
+    Type.String({ minLength: 1, description: 'When set, a token must carry this `aud`' }),
+  ),
+  JWT_ISSUER: Type.Optional(
+    Type.String({ minLength: 1, description: 'When set, a token must carry this `iss`' }),
+  ),
+  AUTH_MAX_FAILURES: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 20,
+    description: 'Invalid tokens one client address may send per window before it gets 429',
+  }),
+  AUTH_FAILURE_WINDOW_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 60,
+    description: 'The window AUTH_MAX_FAILURES counts in',
+  }),
+  TRUST_PROXY_HOPS: Type.Integer({
+    minimum: 0,
+    maximum: 10,
+    default: 0,
+    description:
+      'Proxies in front of the api that append X-Forwarded-For (1 behind the ALB); the client address is taken from there',
+  }),
   AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
   S3_PUBLIC_ENDPOINT: Type.Optional(
@@ -77,8 +103,15 @@ export const Config = Type.Object({
 })
 export type Config = Static<typeof Config>
 
-/** How tokens are verified: exactly one of the two settings. */
-export type AuthSetting = { kind: 'secret'; secret: string } | { kind: 'jwks'; url: string }
+/** What a token must claim besides `exp` (and `sub`), when configured. */
+export interface ClaimChecks {
+  audience?: string
+  issuer?: string
+}
+
+/** How tokens are verified: exactly one of the two settings, plus the claims required. */
+export type AuthSetting = ({ kind: 'secret'; secret: string } | { kind: 'jwks'; url: string }) &
+  ClaimChecks
 
 /**
  * The token verification `config` asks for, or the issue that stops the service at start: the
@@ -86,8 +119,12 @@ export type AuthSetting = { kind: 'secret'; secret: string } | { kind: 'jwks'; u
  */
 export function authSetting(config: Config): AuthSetting | ConfigIssue {
   const { JWT_SECRET: secret, JWT_JWKS_URL: url } = config
-  if (secret !== undefined && url === undefined) return { kind: 'secret', secret }
-  if (url !== undefined && secret === undefined) return { kind: 'jwks', url }
+  const claims: ClaimChecks = {
+    ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
+    ...(config.JWT_ISSUER ? { issuer: config.JWT_ISSUER } : {}),
+  }
+  if (secret !== undefined && url === undefined) return { kind: 'secret', secret, ...claims }
+  if (url !== undefined && secret === undefined) return { kind: 'jwks', url, ...claims }
   return {
     name: 'JWT_SECRET',
     reason: `set exactly one of JWT_SECRET (HS256) or JWT_JWKS_URL (RS256/ES256 keys), not ${secret === undefined ? 'neither' : 'both'}`,

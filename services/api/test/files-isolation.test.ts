@@ -61,6 +61,9 @@ const ESCAPES = [
   '..%2ft1%2fsecret%2fplan.txt',
   'a/../../t1/secret/plan.txt',
   '/tenants/t1/secret/plan.txt',
+  '/tenants/t/t1/secret/plan.txt',
+  '../../t/t1/secret/plan.txt',
+  '../../u/user-of-t1/plan.txt',
   '%2ftenants%2ft1%2fsecret%2fplan.txt',
   '..\\t1\\secret\\plan.txt',
   '..%5ct1%5csecret%5cplan.txt',
@@ -158,7 +161,7 @@ describe('t2 reaching for t1 files', () => {
     })
     const { url } = (await inject(T2, 'GET', '/files/presigned-url/mine/plan.txt')).json()
     expect(await (await fetch(url as string)).text()).toBe('t2 own')
-    const forged = (url as string).replace('/tenants/t2/mine/', '/tenants/t1/secret/')
+    const forged = (url as string).replace('/tenants/t/t2/mine/', '/tenants/t/t1/secret/')
     expect(forged).not.toBe(url)
     expect((await fetch(forged)).status).toBe(403)
   })
@@ -176,9 +179,16 @@ describe('the tenant a token names', () => {
     expect((await inject(asT1, 'GET', `/files/metadata/${SECRET_FILE}`)).statusCode).toBe(200)
   })
 
-  it('is sub when there is no tenant_id', async () => {
-    const token = claimsToken({ sub: 't1' })
-    expect((await inject(token, 'GET', `/files/metadata/${SECRET_FILE}`)).statusCode).toBe(200)
+  it("is the user's own tree when there is no tenant_id, apart from any tenant's", async () => {
+    // A user whose sub equals tenant t1's id: it neither reads t1's files nor writes among them.
+    const user = claimsToken({ sub: 't1' })
+    expect((await inject(user, 'GET', `/files/metadata/${SECRET_FILE}`)).statusCode).toBe(404)
+    expect((await inject(user, 'GET', '/files/list?folder=secret')).json().items).toEqual([])
+    await app.upload(user, [{ name: 'plan.txt', body: 'the user t1' }], {
+      path: '/files/upload?folder=secret',
+    })
+    expect(await fileBytes(app, user, SECRET_FILE)).toBe('the user t1')
+    expect(await fileBytes(app, T1, SECRET_FILE)).toBe('t1 only')
   })
 
   it('answers 403 to a token with neither tenant_id nor sub', async () => {
@@ -224,8 +234,8 @@ describe('path validation', () => {
     // In segments: the local store keeps each as a file name, which may not pass 255 bytes.
     const name = `${'b'.repeat(200)}/`
       .repeat(5)
-      .concat('c'.repeat(1024 - 'tenants/t1/'.length - 1005))
-    expect(Buffer.byteLength(`tenants/t1/${name}`)).toBe(1024)
+      .concat('c'.repeat(1024 - 'tenants/t/t1/'.length - 1005))
+    expect(Buffer.byteLength(`tenants/t/t1/${name}`)).toBe(1024)
     const res = await inject(T1, 'GET', `/files/metadata/${name}`)
     expect(res.statusCode).toBe(404)
   })

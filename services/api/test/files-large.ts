@@ -110,7 +110,7 @@ export function describeLargeFiles(drivers: Drivers, options: LargeOptions = {})
     expect(res.status).toBe(413)
     expect((await app.call(token, '/files/metadata/big/over.bin')).status).toBe(404)
     if (options.openUploads) {
-      expect(await options.openUploads(app, `tenants/${drivers}-over/`)).toEqual([])
+      expect(await options.openUploads(app, `tenants/t/${drivers}-over/`)).toEqual([])
     }
   })
 
@@ -122,7 +122,7 @@ export function describeLargeFiles(drivers: Drivers, options: LargeOptions = {})
 
     beforeAll(async () => {
       // Straight into the bucket: 1050 uploads through the api would only make the test slow.
-      const keys = names.map((name) => `tenants/${tenant}/many/${name}`)
+      const keys = names.map((name) => `tenants/t/${tenant}/many/${name}`)
       for (let i = 0; i < keys.length; i += 25) {
         await Promise.all(keys.slice(i, i + 25).map((key) => app.files.put(key, 'x')))
       }
@@ -146,7 +146,7 @@ export function describeLargeFiles(drivers: Drivers, options: LargeOptions = {})
     })
 
     it('deletes a folder of more than 1000 files whole', { timeout: 120_000 }, async () => {
-      const keys = names.map((name) => `tenants/${tenant}/bulk/${name}`)
+      const keys = names.map((name) => `tenants/t/${tenant}/bulk/${name}`)
       for (let i = 0; i < keys.length; i += 25) {
         await Promise.all(keys.slice(i, i + 25).map((key) => app.files.put(key, 'y')))
       }

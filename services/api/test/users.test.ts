@@ -125,12 +125,12 @@ describe('validation', () => {
     })
   }
 
-  it('drops a field the kind does not have', async () => {
+  it('answers 422 naming a field the kind does not have, rather than dropping it', async () => {
     const u = newUser()
     const body = personal(u.id, { ssn: '078-05-1120' })
     const res = await t.request('POST', '/users/personal', { token: u.token, body })
-    expect(res.statusCode).toBe(201)
-    expect(res.json()).not.toHaveProperty('ssn')
+    expect(res.statusCode).toBe(422)
+    expect(res.json().errors).toEqual([{ path: '/ssn', message: 'is not allowed' }])
   })
 
   it('accepts amounts with exactly two decimals that binary floats cannot hold exactly', async () => {

@@ -342,6 +342,8 @@ module "api" {
     # when those expire (they rotate hourly or so): never promise a longer life than an hour.
     PRESIGN_MAX_SECONDS        = "3600"
     PRESIGN_UPLOAD_MAX_SECONDS = "3600"
+    # Behind the ALB: the client address (which failed logins are counted by) is the one it adds.
+    TRUST_PROXY_HOPS = "1"
   }
   secrets = {
     JWT_SECRET = { arn = local.jwt_param }

@@ -1,7 +1,9 @@
 /**
- * Where a tenant's files live: `tenants/{tenant}/{path}`. Every path a client sends goes through
- * `resolvePath`, the one place that decides whether it may become a key; every key a client
- * sees goes back through `relativePath`.
+ * Where a tenant's files live: `tenants/t/{tenant_id}/{path}` for a token with a `tenant_id`,
+ * `tenants/u/{sub}/{path}` for one without. The two namespaces never meet, so no claim value (a
+ * `sub` equal to some tenant's id) can name another's tree. Every path a client sends goes
+ * through `resolvePath`, the one place that decides whether it may become a key; every key a
+ * client sees goes back through `relativePath`.
  */
 import { badRequest, forbidden } from '@ferry/kit'
 import type { Caller } from '../auth.ts'
@@ -12,11 +14,13 @@ const MAX_KEY_BYTES = 1024
 const MAX_TENANT_BYTES = 128
 
 /**
- * The caller's tenant: the `tenant_id` claim, else `sub`. 403 when the token names neither, or
- * names one that could not be a single key segment (anything but printable ASCII, a `/`, a
- * backslash, `.` or `..`, or over 128 bytes), so no claim can reach outside its own tree.
+ * The caller's tree: `t/{tenant_id}` when the token has that claim, else `u/{sub}`. 403 when the
+ * token names neither, or names one that could not be a single key segment (anything but
+ * printable ASCII, a `/`, a backslash, `.` or `..`, or over 128 bytes), so no claim can reach
+ * outside its own tree.
  */
 export function tenantOf(caller: Caller): string {
+  const namespace = caller.tenantId === undefined ? 'u' : 't'
   const claim = caller.tenantId ?? (caller.sub === '' ? undefined : caller.sub)
   if (claim === undefined) throw forbidden('The token names no tenant (tenant_id or sub)')
   const valid =
@@ -28,10 +32,10 @@ export function tenantOf(caller: Caller): string {
     /^[\x21-\x7e]+$/.test(claim) &&
     !/[/\\]/.test(claim)
   if (!valid) throw forbidden("The token's tenant is not a valid tenant id")
-  return claim
+  return `${namespace}/${claim}`
 }
 
-/** `tenants/{tenant}/`, the prefix of every key of the tenant. */
+/** `tenants/{t|u}/{id}/`, the prefix of every key of the tree `tenantOf` named. */
 export function tenantRoot(tenant: string): string {
   return `${ROOT}${tenant}/`
 }
@@ -60,7 +64,7 @@ function invalidPath(reason: string, field: string): never {
 
 /**
  * The key a client path names within the tenant's tree: a file's key, or a folder's prefix
- * ending in `/` (the root's is `tenants/{tenant}/`). 400 "Invalid path" when the path is empty
+ * ending in `/` (the root's is `tenants/{t|u}/{id}/`). 400 "Invalid path" when the path is empty
  * (unless the root is allowed), absolute, holds a backslash or a control character, has an empty,
  * `.` or `..` segment, or makes a key over 1024 bytes. `field` locates the path in the request
  * for the problem's `errors`.
@@ -76,7 +80,7 @@ export function resolvePath(tenant: string, path: string, kind: PathKind, field:
   return key
 }
 
-/** A key of the tenant's tree as the client names it (without `tenants/{tenant}/`). */
+/** A key of the tenant's tree as the client names it (without `tenants/{t|u}/{id}/`). */
 export function relativePath(tenant: string, key: string): string {
   const root = tenantRoot(tenant)
   if (!key.startsWith(root)) throw new Error(`${key} is outside ${root}`)

@@ -56,7 +56,11 @@ async function storePart(
     throw error
   }
   const contentType = contentTypeOf(part.mimetype)
-  const metadata = { tenant_id: tenant, original_filename: encodeURIComponent(part.filename) }
+  // The claim's value, as before the t/ and u/ namespaces (tenantOf).
+  const metadata = {
+    tenant_id: tenant.slice(tenant.indexOf('/') + 1),
+    original_filename: encodeURIComponent(part.filename),
+  }
   try {
     const stored = await cloudCall('The files bucket', () =>
       store.upload(key, part.file as Readable, { contentType, metadata, maxBytes }),
@@ -77,6 +81,32 @@ async function storePart(
       throw new HttpProblem(400, 'The upload ended before the file did', { cause: error })
     }
     throw error
+  }
+}
+
+/**
+ * A parser error (busboy's "Unexpected end of multipart data", "Multipart: Boundary not found",
+ * a boundary busboy cannot search for…) as a 400; @fastify/multipart's own errors keep theirs.
+ */
+function malformed(error: unknown): unknown {
+  const status = (error as { statusCode?: unknown })?.statusCode
+  if (error instanceof HttpProblem || typeof status === 'number') return error
+  const reason = error instanceof Error ? `: ${error.message}` : ''
+  return new HttpProblem(400, `The multipart body is malformed${reason}`, {
+    code: 'malformed_multipart',
+    cause: error,
+  })
+}
+
+/** The request's parts; whatever the parser throws, on the first call or any later one, is a 400. */
+async function* partsOf(
+  request: MultipartRequest,
+  limits: Record<string, number>,
+): AsyncGenerator<Multipart> {
+  try {
+    yield* request.parts({ limits })
+  } catch (error) {
+    throw malformed(error)
   }
 }
 
@@ -111,13 +141,11 @@ export async function receiveFiles(
   resolvePath(target.tenant, target.folder, 'folder-or-root', '/folder')
   const stored: UploadedFile[] = []
   try {
-    const parts = request.parts({
-      limits: {
-        fileSize: limits.maxBytes + 1,
-        files: limits.maxFiles,
-        fields: 20,
-        parts: limits.maxFiles + 20,
-      },
+    const parts = partsOf(request, {
+      fileSize: limits.maxBytes + 1,
+      files: limits.maxFiles,
+      fields: 20,
+      parts: limits.maxFiles + 20,
     })
     for await (const part of parts) {
       if (part.type !== 'file') continue

@@ -51,7 +51,8 @@ const expiry = (max: number) =>
   Type.Integer({ minimum: 1, maximum: max, default: Math.min(DEFAULT_EXPIRY, max) })
 
 /**
- * A tenant's private file tree under `tenants/{tenant}/` of the files bucket; the tenant is the
+ * A tenant's private file tree under `tenants/t/{tenant_id}/` (or `tenants/u/{sub}/` for a token
+ * without a tenant_id) of the files bucket; the tenant is the
  * token's `tenant_id` claim, else its `sub`. Register inside a scope that authenticates.
  */
 export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): Promise<void> {

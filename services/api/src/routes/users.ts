@@ -7,6 +7,7 @@ import {
   KINDS,
   type KindSpec,
   moneyErrors,
+  nulErrors,
   UserId,
   UserRecords,
 } from '../users/kinds.ts'
@@ -26,8 +27,9 @@ const Params = Type.Object({ user_id: UserId })
 const Message = Type.Object({ message: Type.String() })
 const tags = ['users']
 
-function checkMoney(spec: KindSpec, body: Record<string, unknown>): void {
-  const errors = moneyErrors(spec, body)
+/** Checks JSON Schema cannot express: cents on amounts, no NUL in text (PostgreSQL refuses it). */
+function checkBody(spec: KindSpec, body: Record<string, unknown>): void {
+  const errors = [...moneyErrors(spec, body), ...nulErrors(body)]
   if (errors.length > 0) {
     const fields = errors.length === 1 ? '1 field' : `${errors.length} fields`
     throw unprocessable(`The request body is invalid (${fields}).`, errors)
@@ -53,7 +55,7 @@ function kindRoutes(app: ServiceApp, sql: Sql, spec: KindSpec): void {
     async (request, reply) => {
       const body = request.body as Record<string, unknown> & { user_id: string }
       requireUser(request, body.user_id)
-      checkMoney(spec, body)
+      checkBody(spec, body)
       const record = await insertRecord(sql, spec, body)
       if (!record) throw conflict(`${title} info already exists for user ${body.user_id}`)
       return reply.code(201).send(record)
@@ -95,7 +97,7 @@ function kindRoutes(app: ServiceApp, sql: Sql, spec: KindSpec): void {
       const userId = request.params.user_id
       requireUser(request, userId)
       const patch = request.body as Record<string, unknown>
-      checkMoney(spec, patch)
+      checkBody(spec, patch)
       const record = await updateRecord(sql, spec, userId, patch)
       if (!record) throw missing(spec, userId)
       return record

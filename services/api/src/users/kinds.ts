@@ -154,3 +154,23 @@ export function moneyErrors(spec: KindSpec, body: Record<string, unknown>): Prob
     .filter((column) => typeof body[column] === 'number' && !inCents(body[column]))
     .map((column) => ({ path: `/${column}`, message: 'must have at most 2 decimal places' }))
 }
+
+/**
+ * One error per text field (or list entry) of `body` holding a NUL character, which PostgreSQL's
+ * text columns cannot store.
+ */
+export function nulErrors(body: Record<string, unknown>): ProblemFieldError[] {
+  const errors: ProblemFieldError[] = []
+  const message = 'must not contain a NUL character (U+0000)'
+  for (const [field, value] of Object.entries(body)) {
+    if (typeof value === 'string' && value.includes('\0'))
+      errors.push({ path: `/${field}`, message })
+    if (!Array.isArray(value)) continue
+    value.forEach((item, i) => {
+      if (typeof item === 'string' && item.includes('\0')) {
+        errors.push({ path: `/${field}/${i}`, message })
+      }
+    })
+  }
+  return errors
+}
