@@ -31,10 +31,15 @@ export function jsonDepth(value: unknown, limit = Number.POSITIVE_INFINITY): num
 
 /**
  * Throws a 400 problem (code `json_too_deep`) when `value` is nested deeper than `max` levels.
- * `what` names the value in the detail, e.g. a JSON pointer such as `/data`.
+ * `what` names the value in the detail; a JSON pointer (`/data`) is also listed in `errors`.
  */
 export function assertMaxDepth(value: unknown, max = MAX_JSON_DEPTH, what = 'The JSON body'): void {
-  if (jsonDepth(value, max) > max) {
-    throw badRequest(`${what} is nested deeper than ${max} levels.`, { code: 'json_too_deep' })
-  }
+  if (jsonDepth(value, max) <= max) return
+  const errors = what.startsWith('/')
+    ? [{ path: what, message: `is nested deeper than ${max} levels` }]
+    : undefined
+  throw badRequest(`${what} is nested deeper than ${max} levels.`, {
+    code: 'json_too_deep',
+    ...(errors ? { errors } : {}),
+  })
 }

@@ -1,9 +1,15 @@
 import type { Topic } from '@ferry/cloud'
-import { conflict, notFound, problemResponses, type ServiceApp } from '@ferry/kit'
+import {
+  assertMaxDepth,
+  conflict,
+  MAX_JSON_DEPTH,
+  notFound,
+  problemResponses,
+  type ServiceApp,
+} from '@ferry/kit'
 import { Type } from '@sinclair/typebox'
 import { adminOnly } from '../auth.ts'
 import { checkKey, type Documents } from '../documents.ts'
-import { checkDepth } from '../json-depth.ts'
 import { cloudCall } from '../unavailable.ts'
 
 export interface AdminRoutesOptions {
@@ -84,7 +90,7 @@ export async function adminRoutes(app: ServiceApp, options: AdminRoutesOptions):
     async (request, reply) => {
       const { key, content } = request.body
       checkKey(key)
-      checkDepth(content, 'content')
+      assertMaxDepth(content, MAX_JSON_DEPTH, '/content')
       if (!(await documents.create(key, content))) throw conflict(`File already exists: ${key}`)
       await announce(topic, request.log, 'S3 File Upload', key)
       return reply.code(201).send({ message: `Uploaded ${key}` })
@@ -106,7 +112,7 @@ export async function adminRoutes(app: ServiceApp, options: AdminRoutesOptions):
     async (request) => {
       const key = request.params['*']
       checkKey(key)
-      checkDepth(request.body.content, 'content')
+      assertMaxDepth(request.body.content, MAX_JSON_DEPTH, '/content')
       const merged = await documents.merge(key, request.body.content)
       if (!merged) throw notFound(`File not found: ${key}`)
       await announce(topic, request.log, 'S3 File Update', key)
