@@ -25,6 +25,33 @@ export const ServerEnv = {
 }
 export type ServerEnv = Static<TObject<typeof ServerEnv>>
 
+/**
+ * Settings of a service that checks credentials: how many failed authentications a client address
+ * may have per window (see createFailureLimiter), and how many proxies stand in front of it (the
+ * client address is then taken from X-Forwarded-For).
+ */
+export const AuthLimitEnv = {
+  AUTH_MAX_FAILURES: Type.Integer({
+    minimum: 1,
+    maximum: 1_000_000,
+    default: 20,
+    description: 'Invalid tokens one client address may send per window before it gets 429',
+  }),
+  AUTH_FAILURE_WINDOW_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86_400,
+    default: 60,
+    description: 'The window AUTH_MAX_FAILURES counts in',
+  }),
+  TRUST_PROXY_HOPS: Type.Integer({
+    minimum: 0,
+    maximum: 10,
+    default: 0,
+    description:
+      'Proxies in front of the service that append X-Forwarded-For (1 behind the ALB); the client address is taken from there',
+  }),
+}
+
 /** One variable that is missing or invalid. */
 export interface ConfigIssue {
   name: string

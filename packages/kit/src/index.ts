@@ -1,4 +1,5 @@
 export {
+  AuthLimitEnv,
   ConfigError,
   type ConfigIssue,
   configOrExit,

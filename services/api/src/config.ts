@@ -1,10 +1,11 @@
 import { isLocalUrl, type LocalObjectsOptions } from '@ferry/cloud'
 import type { DatabaseAuth } from '@ferry/db'
-import { type ConfigIssue, ServerEnv } from '@ferry/kit'
+import { AuthLimitEnv, type ConfigIssue, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
 export const Config = Type.Object({
   ...ServerEnv,
+  ...AuthLimitEnv,
   DATABASE_URL: Type.String({ minLength: 1, description: 'postgres://…' }),
   DATABASE_AUTH: Type.Union([Type.Literal('password'), Type.Literal('iam')], {
     default: 'password',
@@ -71,25 +72,6 @@ export const Config = Type.Object({
   JWT_ISSUER: Type.Optional(
     Type.String({ minLength: 1, description: 'When set, a token must carry this `iss`' }),
   ),
-  AUTH_MAX_FAILURES: Type.Integer({
-    minimum: 1,
-    maximum: 1_000_000,
-    default: 20,
-    description: 'Invalid tokens one client address may send per window before it gets 429',
-  }),
-  AUTH_FAILURE_WINDOW_SECONDS: Type.Integer({
-    minimum: 1,
-    maximum: 86_400,
-    default: 60,
-    description: 'The window AUTH_MAX_FAILURES counts in',
-  }),
-  TRUST_PROXY_HOPS: Type.Integer({
-    minimum: 0,
-    maximum: 10,
-    default: 0,
-    description:
-      'Proxies in front of the api that append X-Forwarded-For (1 behind the ALB); the client address is taken from there',
-  }),
   AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
   S3_PUBLIC_ENDPOINT: Type.Optional(

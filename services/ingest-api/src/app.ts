@@ -1,5 +1,10 @@
 import type { Queue, Secret } from '@ferry/cloud'
-import { createService, type RequestTimeouts, type ServiceApp } from '@ferry/kit'
+import {
+  createFailureLimiter,
+  createService,
+  type RequestTimeouts,
+  type ServiceApp,
+} from '@ferry/kit'
 import type { Config } from './config.ts'
 import { createIngestor } from './ingest.ts'
 import { createPublisher, type Publisher } from './publisher.ts'
@@ -33,6 +38,7 @@ export function buildApp(deps: Deps): IngestApp {
     health: { paths: ['/health', '/healthz'], body: () => ({ status: 'ok' }) },
     openapi: { description: 'Token-checked email ingest onto SQS' },
     timeouts: deps.timeouts,
+    trustProxy: config.TRUST_PROXY_HOPS,
   })
   const publisher = createPublisher(queue, { lingerMs: config.BATCH_LINGER_MS })
   const ingestor = createIngestor({ secret, publisher, payloadVersion: config.PAYLOAD_VERSION })
@@ -47,6 +53,10 @@ export function buildApp(deps: Deps): IngestApp {
   app.addCloser('publisher', () => publisher.flush())
   app.register(ingestRoutes, {
     ingestor,
+    limiter: createFailureLimiter({
+      maxFailures: config.AUTH_MAX_FAILURES,
+      windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
+    }),
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxBatchBodyBytes: config.MAX_BATCH_BODY_BYTES,
   })

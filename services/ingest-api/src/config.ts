@@ -1,8 +1,9 @@
-import { ServerEnv } from '@ferry/kit'
+import { AuthLimitEnv, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
 export const Config = Type.Object({
   ...ServerEnv,
+  ...AuthLimitEnv,
   SSM_TOKEN_PARAM: Type.String({
     minLength: 1,
     description: 'SSM parameter name, or file://<path>',

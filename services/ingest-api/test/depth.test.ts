@@ -44,7 +44,7 @@ describe('nesting depth', () => {
       index: 1,
       status: 'rejected',
       code: 400,
-      detail: `/data is nested deeper than ${MAX_JSON_DEPTH} levels.`,
+      detail: `/data: is nested deeper than ${MAX_JSON_DEPTH} levels`,
     })
     expect(await t.drain(1)).toHaveLength(1)
   })

@@ -72,6 +72,8 @@ module "ingest_api" {
     LOG_LEVEL       = var.log_level
     SQS_QUEUE_URL   = module.data.queue_urls["ingest"]
     SSM_TOKEN_PARAM = module.data.parameter_names["ingest-token"]
+    # Behind the ALB: the client address (which wrong tokens are counted by) is the one it adds.
+    TRUST_PROXY_HOPS = "1"
   }
 }
 

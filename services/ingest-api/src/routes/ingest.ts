@@ -1,4 +1,10 @@
-import { isHttpProblem, problemResponses, type ServiceApp, unprocessable } from '@ferry/kit'
+import {
+  type FailureLimiter,
+  isHttpProblem,
+  problemResponses,
+  type ServiceApp,
+  unprocessable,
+} from '@ferry/kit'
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { Ingestor } from '../ingest.ts'
@@ -13,6 +19,8 @@ import {
 
 export interface IngestRoutesOptions {
   ingestor: Ingestor
+  /** Counts wrong tokens per client address; a client past its limit gets 429 for the window. */
+  limiter: FailureLimiter
   maxBodyBytes: number
   maxBatchBodyBytes: number
 }
@@ -54,7 +62,22 @@ function rejection(error: unknown, index: number, log: ServiceApp['log']): Batch
 }
 
 export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions): Promise<void> {
-  const { ingestor } = options
+  const { ingestor, limiter } = options
+
+  /** A wrong token (403) counts against the client's address; a refused client gets 429. */
+  const authorize = async (
+    ip: string,
+    authorization: string | undefined,
+    token: string | null | undefined,
+  ) => {
+    limiter.check(ip)
+    try {
+      await ingestor.authorize(authorization, token)
+    } catch (error) {
+      if (isHttpProblem(error) && error.status === 403) limiter.fail(ip)
+      throw error
+    }
+  }
 
   /**
    * An Authorization header is checked before the body is read, so a client without the token
@@ -62,35 +85,39 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
    * Without the header the token may be in the body, which the handler checks once it is read.
    */
   const headerFirst = async (
+    ip: string,
     authorization: string | undefined,
     reply: { header(name: string, value: string): unknown },
   ) => {
     if (authorization === undefined) return
     try {
-      await ingestor.authorize(authorization, undefined)
+      await authorize(ip, authorization, undefined)
     } catch (error) {
       reply.header('connection', 'close')
       throw error
     }
   }
-  const bodyToken = (authorization: string | undefined, token: string | null | undefined) =>
-    authorization === undefined ? ingestor.authorize(undefined, token) : Promise.resolve()
+  const bodyToken = (
+    ip: string,
+    authorization: string | undefined,
+    token: string | null | undefined,
+  ) => (authorization === undefined ? authorize(ip, undefined, token) : Promise.resolve())
 
   app.post(
     '/ingest',
     {
       bodyLimit: options.maxBodyBytes,
-      onRequest: (request, reply) => headerFirst(request.headers.authorization, reply),
+      onRequest: (request, reply) => headerFirst(request.ip, request.headers.authorization, reply),
       schema: {
         summary: 'Accept one email payload onto the ingest queue',
         headers: Headers,
         body: IngestRequest,
-        response: { 200: Accepted, ...problemResponses(400, 401, 403, 413, 415, 422, 503) },
+        response: { 200: Accepted, ...problemResponses(400, 401, 403, 413, 415, 422, 429, 503) },
       },
     },
     async (request) => {
       const { headers, body } = request
-      await bodyToken(headers.authorization, body.token)
+      await bodyToken(request.ip, headers.authorization, body.token)
       return ingestor.accept(body.data, headers['idempotency-key'])
     },
   )
@@ -99,7 +126,7 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
     '/ingest/batch',
     {
       bodyLimit: options.maxBatchBodyBytes,
-      onRequest: (request, reply) => headerFirst(request.headers.authorization, reply),
+      onRequest: (request, reply) => headerFirst(request.ip, request.headers.authorization, reply),
       schema: {
         summary: 'Accept up to 500 payloads; each is validated and published on its own',
         description: '200 when every item was accepted, 207 when some were rejected.',
@@ -108,13 +135,13 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
         response: {
           200: BatchResponse,
           207: BatchResponse,
-          ...problemResponses(400, 401, 403, 413, 415, 422, 503),
+          ...problemResponses(400, 401, 403, 413, 415, 422, 429, 503),
         },
       },
     },
     async (request, reply) => {
       const { headers, body } = request
-      await bodyToken(headers.authorization, body.token)
+      await bodyToken(request.ip, headers.authorization, body.token)
       const key = headers['idempotency-key']
       // Every item is checked before any is queued, and every outcome after that is answered per
       // item: a client must learn which items were queued, or its retry duplicates them.
