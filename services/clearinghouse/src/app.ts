@@ -69,6 +69,7 @@ export function buildApp(deps: Deps): ClearinghouseApp {
 
   app.addReadinessCheck('database', (signal) => db.ping(signal))
   app.addReadinessCheck('bucket', () => store.ping())
+  app.addReadinessCheck('poll', () => processor.check())
   app.addCloser('database', () => db.close())
   app.addCloser('bucket', () => store.close())
   app.addLoop('processor', (signal) => processor.run(signal))

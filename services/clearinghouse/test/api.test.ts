@@ -55,7 +55,7 @@ describe('health', () => {
   it('is ready when the database and the bucket answer', async () => {
     const reply = await get('/ready', null)
     expect(reply.statusCode).toBe(200)
-    expect(reply.json().checks).toEqual({ database: 'ok', bucket: 'ok' })
+    expect(reply.json().checks).toEqual({ database: 'ok', bucket: 'ok', poll: 'ok' })
   })
 
   it('names the bucket when it is unreachable', async () => {
