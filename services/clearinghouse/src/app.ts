@@ -63,7 +63,7 @@ export function buildApp(deps: Deps): ClearinghouseApp {
         baseSeconds: config.RETRY_BASE_SECONDS,
         maxSeconds: config.RETRY_MAX_SECONDS,
       },
-      batch: deps.batch,
+      batch: { ...deps.batch, recordBytes: config.MAX_RECORD_BYTES },
     },
   )
 

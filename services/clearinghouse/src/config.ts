@@ -1,6 +1,7 @@
 import type { DatabaseAuth } from '@ferry/db'
 import { ConfigError, type LoadConfigOptions, loadConfig, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
+import { DEFAULT_MAX_RECORD_BYTES } from './records.ts'
 
 const Seconds = (description: string, defaultValue: number) =>
   Type.Number({ exclusiveMinimum: 0, default: defaultValue, description })
@@ -32,6 +33,12 @@ export const Config = Type.Object({
   ),
   RETRY_BASE_SECONDS: Seconds('First retry delay after a failure; doubles per attempt', 30),
   RETRY_MAX_SECONDS: Seconds('Longest retry delay', 3600),
+  MAX_RECORD_BYTES: Type.Integer({
+    minimum: 1,
+    maximum: 256 * 1024 * 1024,
+    default: DEFAULT_MAX_RECORD_BYTES,
+    description: 'Largest record (bytes of its JSON text); a larger one fails its file',
+  }),
   S3_EVENTS_QUEUE_URL: Type.Optional(
     Type.String({ minLength: 1, description: 'SQS queue of the bucket ObjectCreated events' }),
   ),

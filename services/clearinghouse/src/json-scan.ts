@@ -3,7 +3,8 @@
  * It checks the whole grammar (RFC 8259) one character at a time, keeping only a stack of open
  * containers, so a token may end in any later chunk and memory stays bounded. Subclasses learn
  * where values and member names start and end through hooks, and slice text out with `Capture`.
- * Positions in messages count UTF-16 code units of the decoded text.
+ * Positions in messages count UTF-16 code units of the decoded text; `bytesAt` gives the UTF-8
+ * byte position (non-ASCII text can only sit inside strings, where the scanner counts it).
  */
 import { FileError } from './file-error.ts'
 
@@ -77,6 +78,8 @@ export abstract class JsonScanner {
   protected readonly stack: number[] = []
   #mode: number = Mode.value
   #offset = 0
+  /** UTF-8 bytes beyond one per code unit, in the text scanned so far. */
+  #extraBytes = 0
   #line = 1
   #lineStart = 0
   #seenContent = false
@@ -113,6 +116,14 @@ export abstract class JsonScanner {
     }
     this.chunkEnd(s)
     this.#offset += n
+  }
+
+  /**
+   * The UTF-8 byte offset of `s[i]` in the source, `s` being the chunk being scanned (or just
+   * scanned, with `i` = its length). Valid in the hooks, where everything before `i` was scanned.
+   */
+  protected bytesAt(i: number): number {
+    return this.#offset + i + this.#extraBytes
   }
 
   /** After the last chunk: throws unless exactly one complete JSON value was read. */
@@ -224,12 +235,14 @@ export abstract class JsonScanner {
         let c = 0
         for (; i < n; i++) {
           c = s.charCodeAt(i)
-          if (c === 34 || c === 92 || c < 32) break
+          if (c === 34 || c === 92 || c < 32 || c > 127) break
         }
         if (i === n) return n
         if (c === 34) return this.#endString(s, i + 1)
         if (c < 32) this.#fail('Invalid control character', i)
-        this.#escape = 1
+        // A surrogate is half of a 4-byte character; other units take 2 or 3 bytes.
+        if (c > 127) this.#extraBytes += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2
+        else this.#escape = 1
       } else if (this.#escape === 1) {
         const c = s.charCodeAt(i)
         if (c === 117) this.#escape = 2

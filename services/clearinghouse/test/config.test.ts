@@ -56,6 +56,13 @@ describe('defaults', () => {
     })
   })
 
+  it('caps a record at 16 MiB unless MAX_RECORD_BYTES says otherwise', () => {
+    const url = { DATABASE_URL: 'postgres://u@db:5432/x' }
+    expect(load(url).MAX_RECORD_BYTES).toBe(16 * 1024 * 1024)
+    expect(load({ ...url, MAX_RECORD_BYTES: '1048576' }).MAX_RECORD_BYTES).toBe(1048576)
+    expect(() => load({ ...url, MAX_RECORD_BYTES: '0' })).toThrow(/MAX_RECORD_BYTES/)
+  })
+
   it('accepts a fractional poll interval', () => {
     expect(
       load({ DATABASE_URL: 'postgres://u@db:5432/x', POLL_INTERVAL: '0.25' }).POLL_INTERVAL,
