@@ -43,8 +43,17 @@ export const Config = Type.Object({
     Type.String({ minLength: 1, description: 'SQS queue of the bucket ObjectCreated events' }),
   ),
   OPERATOR_TOKEN: Type.Optional(
-    Type.String({ minLength: 1, description: 'Bearer token the operator API requires, if set' }),
+    Type.String({
+      minLength: 16,
+      description: 'Bearer token the operator API requires; required unless OPERATOR_AUTH=none',
+    }),
   ),
+  OPERATOR_AUTH: Type.Union([Type.Literal('token'), Type.Literal('none')], {
+    default: 'token',
+    description:
+      'token: the operator API requires OPERATOR_TOKEN; none: it answers without credentials ' +
+      '(an explicit opt-out, e.g. behind another gate)',
+  }),
   AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
 })
@@ -74,9 +83,30 @@ export function databaseUrl(config: Config): string {
   return url.toString()
 }
 
+/**
+ * The operator API's credentials: OPERATOR_TOKEN unless OPERATOR_AUTH=none opts out, never both.
+ * Throws a ConfigError naming the variable.
+ */
+export function operatorToken(config: Config): string | undefined {
+  if (config.OPERATOR_AUTH === 'none') {
+    if (config.OPERATOR_TOKEN === undefined) return undefined
+    throw new ConfigError([
+      { name: 'OPERATOR_AUTH', reason: 'none contradicts OPERATOR_TOKEN, which is set: unset one' },
+    ])
+  }
+  if (config.OPERATOR_TOKEN !== undefined) return config.OPERATOR_TOKEN
+  throw new ConfigError([
+    {
+      name: 'OPERATOR_TOKEN',
+      reason: 'required: the operator API’s bearer token (OPERATOR_AUTH=none opts out)',
+    },
+  ])
+}
+
 /** loadConfig plus the database URL; throws a ConfigError naming every bad variable. */
 export function loadSettings(options: LoadConfigOptions = {}): Settings {
   const config = loadConfig(Config, options)
+  operatorToken(config)
   const databaseAuth: DatabaseAuth =
     config.DATABASE_AUTH === 'iam'
       ? { kind: 'iam', region: config.AWS_REGION }

@@ -87,6 +87,21 @@ describe('operator token', () => {
   it('answers 401 with a wrong token', async () => {
     expect((await get('/stats', 'operator-secret-124')).statusCode).toBe(401)
   })
+
+  it('answers 401 with a token that is a prefix or an extension of the right one', async () => {
+    expect((await get('/stats', TOKEN.slice(0, -1))).statusCode).toBe(401)
+    expect((await get('/stats', `${TOKEN}x`)).statusCode).toBe(401)
+  })
+
+  it('answers without credentials only when OPERATOR_AUTH=none opts out', async () => {
+    const open = await startService({ db, bucket, env: { OPERATOR_AUTH: 'none' } })
+    try {
+      const reply = await open.app.inject({ method: 'GET', url: '/stats' })
+      expect(reply.statusCode).toBe(200)
+    } finally {
+      await open.close()
+    }
+  })
 })
 
 describe('GET /files', () => {

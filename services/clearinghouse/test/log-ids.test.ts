@@ -4,6 +4,7 @@ import { syncListing } from '../src/poll.ts'
 import {
   migratedDatabase,
   openTestBucket,
+  operatorHeaders,
   startService,
   type TestBucket,
   type TestService,
@@ -47,7 +48,11 @@ describe('file ids', () => {
     await bucket.put('late.json', '[{"a":1},{"a":2}]')
     const row = await waitForStatus(db, 'late.json', 'COMPLETED')
     expect(String(row.id)).toBe('2147483648')
-    const reply = await s.app.inject({ method: 'GET', url: '/files/2147483648' })
+    const reply = await s.app.inject({
+      method: 'GET',
+      url: '/files/2147483648',
+      headers: operatorHeaders,
+    })
     expect(reply.statusCode).toBe(200)
     expect(reply.json()).toMatchObject({ id: 2147483648, record_count: 2 })
   })

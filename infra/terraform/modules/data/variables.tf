@@ -42,8 +42,9 @@ variable "secret_parameters" {
   description = "SecureString parameters under /ferry/<env>/, name to description."
   type        = map(string)
   default = {
-    "ingest-token"   = "Bearer token ingest-api requires"
-    "api/jwt-secret" = "HS256 key the api verifies tokens with"
+    "ingest-token"                 = "Bearer token ingest-api requires"
+    "api/jwt-secret"               = "HS256 key the api verifies tokens with"
+    "clearinghouse/operator-token" = "Bearer token the clearinghouse operator API requires"
   }
 }
 

@@ -9,7 +9,9 @@ locals {
   queues      = module.data.queue_arns
   token_param = module.data.parameter_arns["ingest-token"]
   jwt_param   = module.data.parameter_arns["api/jwt-secret"]
-  private_ids = module.network.private_subnet_ids
+  # The operator API's bearer token (the service refuses to start without one).
+  operator_param = module.data.parameter_arns["clearinghouse/operator-token"]
+  private_ids    = module.network.private_subnet_ids
   # The worker writes under the first segment of its default S3_KEY_TEMPLATE
   # (emails/{payload_version}/{env}/…); change both together.
   worker_prefix = "emails/"
@@ -201,6 +203,9 @@ module "clearinghouse" {
     # IAM authentication as its own user; TLS verified against the RDS CAs (packages/db).
     DATABASE_URL  = "postgres://${local.db_users.clearinghouse}@${module.clearinghouse_db.address}:${module.clearinghouse_db.port}/${module.clearinghouse_db.database_name}?sslmode=verify-full"
     DATABASE_AUTH = "iam"
+  }
+  secrets = {
+    OPERATOR_TOKEN = { arn = local.operator_param }
   }
 }
 
