@@ -141,7 +141,7 @@ export class RecordSplitter extends JsonScanner {
   protected chunkEnd(s: string): void {
     const end = this.bytesAt(s.length)
     if (this.#recordStart >= 0 && end - this.#recordStart > this.#maxRecordBytes) {
-      this.#tooLarge(this.#recordIndex)
+      this.#recordTooLarge()
     }
     if (this.#object.active && end - this.#objectStart > this.#maxRecordBytes) {
       // Too large to be the record; a records or data array may still follow.
@@ -188,7 +188,8 @@ export class RecordSplitter extends JsonScanner {
 
   #recordEnd(s: string, end: number): void {
     if (this.bytesAt(end) - this.#recordStart > this.#maxRecordBytes) {
-      this.#tooLarge(this.#recordIndex)
+      this.#recordTooLarge()
+      return
     }
     this.#recordStart = -1
     this.#count++
@@ -207,10 +208,21 @@ export class RecordSplitter extends JsonScanner {
     }
   }
 
+  #tooLargeMessage(index: number): string {
+    return `Record ${index} in ${this.key} is larger than MAX_RECORD_BYTES (${this.#maxRecordBytes} bytes)`
+  }
+
   #tooLarge(index: number): never {
-    throw new FileError(
-      `Record ${index} in ${this.key} is larger than MAX_RECORD_BYTES (${this.#maxRecordBytes} bytes)`,
-    )
+    throw new FileError(this.#tooLargeMessage(index))
+  }
+
+  /** The open record passed the limit: fails the file, or a data array as #startRecord does. */
+  #recordTooLarge(): void {
+    const message = this.#tooLargeMessage(this.#recordIndex)
+    if (this.#source !== 'data') throw new FileError(message)
+    this.#dataError ??= message
+    this.#span.stop()
+    this.#recordStart = -1
   }
 
   /** Hands the records captured so far, up to `end`, to the sink as one batch. */

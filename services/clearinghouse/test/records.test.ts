@@ -208,6 +208,12 @@ describe('record size limit', () => {
     expect(splitWithin(text, 50, 9)).toEqual([{ a: 1 }, { a: 2 }])
   })
 
+  it('lets a records array after a data array with a record past the limit decide', () => {
+    const big = `{"a":"${'x'.repeat(100)}"}`
+    expect(splitWithin(`{"data":[${big}],"records":[{"a":1}]}`, 50, 8)).toEqual([{ a: 1 }])
+    expect(tooLarge(`{"data":[{"a":0},${big},{"a":2}]}`, 50, 8)).toMatch(/^Record 1 in /)
+  })
+
   it('accepts records of exactly the limit', () => {
     expect(splitWithin('[{"a":1},{"bb":22}]', 9)).toEqual([{ a: 1 }, { bb: 22 }])
   })
