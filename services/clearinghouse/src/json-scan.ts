@@ -27,6 +27,12 @@ const NUM_CAN_END = [false, true, true, false, true, false, false, true]
 
 const ARRAY = 1
 const OBJECT = 2
+/**
+ * Deepest nesting of arrays and objects a file may have. The scanner's stack would otherwise grow
+ * with a file of brackets (8 bytes per level), and PostgreSQL's jsonb gives up somewhere between
+ * 10,000 and 100,000 levels (stack depth limit) with an error that is not the file's fault.
+ */
+export const MAX_DEPTH = 10_000
 const LITERALS = { 116: 'true', 102: 'false', 110: 'null' } as Record<number, string>
 const SIMPLE_ESCAPES = new Set([34, 92, 47, 98, 102, 110, 114, 116])
 
@@ -134,9 +140,12 @@ export abstract class JsonScanner {
   }
 
   #fail(reason: string, i: number): never {
+    throw new FileError(`Invalid JSON syntax in ${this.key}: ${reason}: ${this.#where(i)}`)
+  }
+
+  #where(i: number): string {
     const at = this.#offset + i
-    const where = `line ${this.#line} column ${at - this.#lineStart + 1} (char ${at})`
-    throw new FileError(`Invalid JSON syntax in ${this.key}: ${reason}: ${where}`)
+    return `line ${this.#line} column ${at - this.#lineStart + 1} (char ${at})`
   }
 
   #structure(s: string, start: number, mode: number): number {
@@ -200,6 +209,11 @@ export abstract class JsonScanner {
     else if (c === 45 || (c >= 48 && c <= 57)) mode = Mode.number
     else if (LITERALS[c] !== undefined) mode = Mode.literal
     else return this.#fail('Expecting value', i)
+    const opens = mode === Mode.objectFirst || mode === Mode.arrayFirst
+    if (opens && this.stack.length >= MAX_DEPTH) {
+      const where = this.#where(i)
+      throw new FileError(`Nesting deeper than ${MAX_DEPTH} levels in ${this.key}: ${where}`)
+    }
     this.valueStart(s, i, c, this.stack.length)
     this.#mode = mode
     if (mode === Mode.objectFirst) this.stack.push(OBJECT)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { MAX_DEPTH } from '../src/json-scan.ts'
 import { type Extraction, RecordSplitter } from '../src/records.ts'
 
 const KEY = 'in/file.json'
@@ -216,5 +217,21 @@ describe('record size limit', () => {
 
   it('accepts records of exactly the limit', () => {
     expect(splitWithin('[{"a":1},{"bb":22}]', 9)).toEqual([{ a: 1 }, { bb: 22 }])
+  })
+})
+
+describe('nesting depth', () => {
+  const nested = (depth: number) => `${'['.repeat(depth - 2)}1${']'.repeat(depth - 2)}`
+
+  it('accepts nesting of exactly MAX_DEPTH levels', () => {
+    const text = `{"records":[{"a":${nested(MAX_DEPTH - 1)}}]}`
+    expect(split(text, 4096).extraction.count).toBe(1)
+  })
+
+  it('fails a file nested deeper, naming the limit and where, without growing with the file', () => {
+    const text = `{"meta":${'['.repeat(MAX_DEPTH * 5)}`
+    expect(failure(text, 4096)).toBe(
+      `Nesting deeper than ${MAX_DEPTH} levels in ${KEY}: line 1 column ${MAX_DEPTH + 8} (char ${MAX_DEPTH + 7})`,
+    )
   })
 })
