@@ -67,6 +67,7 @@ export function buildApp(deps: Deps): ClearinghouseApp {
         maxSeconds: config.RETRY_MAX_SECONDS,
       },
       batch: { ...deps.batch, recordBytes: config.MAX_RECORD_BYTES },
+      readTimeoutMs: config.READ_TIMEOUT_SECONDS * 1000,
     },
   )
 

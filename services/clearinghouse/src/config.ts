@@ -31,6 +31,10 @@ export const Config = Type.Object({
     'How long a claim lasts without renewal (a crash frees it after this)',
     300,
   ),
+  READ_TIMEOUT_SECONDS: Seconds(
+    'Longest wait for the next bytes of an object being loaded; then the attempt fails',
+    60,
+  ),
   RETRY_BASE_SECONDS: Seconds('First retry delay after a failure; doubles per attempt', 30),
   RETRY_MAX_SECONDS: Seconds('Longest retry delay', 3600),
   MAX_RECORD_BYTES: Type.Integer({
