@@ -95,6 +95,8 @@ export function testConfig(bucket: TestBucket, db: TestDatabase, env: Record<str
     RETRY_BASE_SECONDS: '0.1',
     RETRY_MAX_SECONDS: '1',
     LEASE_SECONDS: '30',
+    // A read that moto lets stall (it happens on a loaded machine) fails and is retried soon.
+    READ_TIMEOUT_SECONDS: '5',
     AWS_ENDPOINT_URL: bucket.env.AWS_ENDPOINT_URL,
     ...env,
   })
