@@ -38,11 +38,11 @@ function record(i: number): { type: string; json: string } {
  * and both indexes), so that the reference does the database's share of the same work.
  */
 const PROCESSED_DATA = `
-  create table $schema.file_log (id integer primary key);
+  create table $schema.file_log (id bigint primary key);
   insert into $schema.file_log values (1);
   create table $schema.records (
     id bigint generated always as identity primary key,
-    file_log_id integer not null references $schema.file_log (id) on delete cascade,
+    file_log_id bigint not null references $schema.file_log (id) on delete cascade,
     record_type text not null,
     record_data jsonb not null,
     created_at timestamptz not null default now());

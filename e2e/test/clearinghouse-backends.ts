@@ -5,10 +5,14 @@ import { awsTestOptions, createTestBucket } from '@ferry/cloud/testing'
 import { connect, type Sql } from '@ferry/db'
 import { createTestDatabase, startTestPostgres } from '@ferry/db/testing'
 
+/** The clearinghouse's OPERATOR_TOKEN in every backend's env, and the header that carries it. */
+export const OPERATOR_TOKEN = 'e2e-operator-token-0123456789'
+export const operatorHeaders = { authorization: `Bearer ${OPERATOR_TOKEN}` }
+
 /** Where a clearinghouse process under test reads files from and loads them into. */
 export interface Backend {
   kind: 'embedded' | 'server'
-  /** S3_BUCKET, DATABASE_URL and the AWS settings to start the service with. */
+  /** S3_BUCKET, DATABASE_URL, OPERATOR_TOKEN and the AWS settings to start the service with. */
   env: Record<string, string>
   bucket: string
   aws?: { endpoint?: string; region?: string }
@@ -26,7 +30,7 @@ async function embedded(): Promise<Backend> {
   const db = await connect(server.url('clearinghouse'))
   return {
     kind: 'embedded',
-    env: { S3_BUCKET: bucket, DATABASE_URL: server.url('clearinghouse') },
+    env: { S3_BUCKET: bucket, DATABASE_URL: server.url('clearinghouse'), OPERATOR_TOKEN },
     bucket,
     inspect: (work) => work(db.sql),
     async cleanup() {
@@ -49,6 +53,7 @@ async function onAws(): Promise<Backend> {
       DATABASE_URL: db.url,
       AWS_ENDPOINT_URL: aws.endpoint ?? '',
       AWS_REGION: aws.region ?? 'us-east-1',
+      OPERATOR_TOKEN,
     },
     bucket: bucket.name,
     aws,

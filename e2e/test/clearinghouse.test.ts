@@ -1,7 +1,7 @@
 import { openObjects } from '@ferry/cloud'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Running, startService, waitFor } from '../src/index.ts'
-import { type Backend, backends } from './clearinghouse-backends.ts'
+import { type Backend, backends, operatorHeaders } from './clearinghouse-backends.ts'
 
 describe.each(backends)('S3 → clearinghouse → PostgreSQL (%s)', (_, open) => {
   let backend: Backend
@@ -26,7 +26,8 @@ describe.each(backends)('S3 → clearinghouse → PostgreSQL (%s)', (_, open) =>
     type File = { s3_key: string; status: string; record_count: number; id: number }
     let files: File[] = []
     await waitFor('the file to complete', async () => {
-      files = ((await (await fetch(`${service.url}/files`)).json()) as { files: File[] }).files
+      const reply = await fetch(`${service.url}/files`, { headers: operatorHeaders })
+      files = ((await reply.json()) as { files: File[] }).files
       return files.some((f) => f.status === 'COMPLETED')
     })
     expect(files).toHaveLength(1)
@@ -35,7 +36,8 @@ describe.each(backends)('S3 → clearinghouse → PostgreSQL (%s)', (_, open) =>
       status: 'COMPLETED',
       record_count: 3,
     })
-    const stats = (await (await fetch(`${service.url}/stats`)).json()) as { records_loaded: number }
+    const reply = await fetch(`${service.url}/stats`, { headers: operatorHeaders })
+    const stats = (await reply.json()) as { records_loaded: number }
     expect(stats.records_loaded).toBe(3)
   })
 })

@@ -10,6 +10,7 @@ import {
 } from '@ferry/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type Running, startService, waitFor } from '../src/index.ts'
+import { OPERATOR_TOKEN, operatorHeaders } from './clearinghouse-backends.ts'
 import { JWT_SECRET, jwt } from './jwt.ts'
 import { generatedFile, loaded, loadedOnce } from './loaded.ts'
 
@@ -94,6 +95,7 @@ describe('PostgreSQL unreachable under load (clearinghouse and api)', () => {
       DATABASE_URL: proxy.via(chDb.url),
       POLL_INTERVAL: '0.5',
       LOG_LEVEL: 'info',
+      OPERATOR_TOKEN,
     })
     api = await startService('api', {
       DATABASE_URL: proxy.via(apiDb.url),
@@ -132,7 +134,7 @@ describe('PostgreSQL unreachable under load (clearinghouse and api)', () => {
     const [apiReady, chReady, chStats] = await Promise.all([
       fetch(`${api.url}/ready`),
       fetch(`${clearinghouse.url}/ready`),
-      fetch(`${clearinghouse.url}/stats`),
+      fetch(`${clearinghouse.url}/stats`, { headers: operatorHeaders }),
     ])
     await sleep(cutAt + CUT_MS - Date.now())
     await proxy.restore()

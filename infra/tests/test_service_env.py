@@ -29,9 +29,13 @@ RUNTIME_NAMES = {
 # a set of names that must all be present) may be satisfied.
 ALTERNATIVES = {
     # src/config.ts authSetting(): HS256 key or JWKS URL, not both.
-    "api": ("exactly one", [{"JWT_SECRET"}, {"JWT_JWKS_URL"}]),
-    # src/config.ts databaseUrl(): DATABASE_URL, or one composed from DB_HOST, DB_USER (+ DB_*).
-    "clearinghouse": ("at least one", [{"DATABASE_URL"}, {"DB_HOST", "DB_USER"}]),
+    "api": [("exactly one", [{"JWT_SECRET"}, {"JWT_JWKS_URL"}])],
+    "clearinghouse": [
+        # src/config.ts databaseUrl(): DATABASE_URL, or one composed from DB_HOST, DB_USER (+ DB_*).
+        ("at least one", [{"DATABASE_URL"}, {"DB_HOST", "DB_USER"}]),
+        # src/config.ts operatorToken(): the operator API's token, or the explicit opt-out.
+        ("exactly one", [{"OPERATOR_TOKEN"}, {"OPERATOR_AUTH"}]),
+    ],
 }
 
 PRINT_CONFIG = """
@@ -89,8 +93,7 @@ def compose_env(service: str) -> set[str]:
 def problems(service: str, names: set[str]) -> list[str]:
     config = config_of(service)
     out = [f"{n} is required" for n in config["required"] if n not in names]
-    if service in ALTERNATIVES:
-        rule, options = ALTERNATIVES[service]
+    for rule, options in ALTERNATIVES.get(service, []):
         satisfied = [sorted(o) for o in options if o <= names]
         if not satisfied or (rule == "exactly one" and len(satisfied) != 1):
             wanted = " or ".join("+".join(sorted(o)) for o in options)

@@ -136,8 +136,11 @@ describe('npm start', () => {
     const incoming = join(dataDir(), 'buckets', 'raw', 'incoming')
     await mkdir(incoming, { recursive: true })
     await writeFile(join(incoming, 'orders.json'), JSON.stringify([{ id: 1 }, { id: 2 }]))
+    const token = (await readFile(join(dataDir(), 'secrets', 'operator-token'), 'utf8')).trim()
+    const url = `http://127.0.0.1:${port.clearinghouse}/files?status=COMPLETED`
+    expect((await fetch(url)).status).toBe(401)
     const file = await poll(async () => {
-      const reply = await fetch(`http://127.0.0.1:${port.clearinghouse}/files?status=COMPLETED`)
+      const reply = await fetch(url, { headers: { authorization: `Bearer ${token}` } })
       const { files } = (await reply.json()) as {
         files: { s3_key: string; record_count: number }[]
       }

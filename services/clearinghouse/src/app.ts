@@ -1,7 +1,7 @@
 import type { ObjectStore, Queue } from '@ferry/cloud'
 import type { Database } from '@ferry/db'
 import { createService, type ServiceApp } from '@ferry/kit'
-import type { Config } from './config.ts'
+import { type Config, operatorToken } from './config.ts'
 import { consumeEvents } from './events.ts'
 import { requireBearer } from './operator-auth.ts'
 import type { Watched } from './poll.ts'
@@ -30,10 +30,13 @@ export interface ClearinghouseApp {
 /**
  * The clearinghouse: a loop that lists the bucket and loads its `.json` files into the database
  * (plus one consuming S3 events when a queue is given), and the operator API. Closing the app
- * stops claiming, rolls back and releases unfinished files, then closes the drivers.
+ * stops claiming, rolls back and releases unfinished files, then closes the drivers. Throws a
+ * ConfigError when the operator API would be open without OPERATOR_AUTH=none saying so.
  */
 export function buildApp(deps: Deps): ClearinghouseApp {
   const { config, db, store, events } = deps
+  // Throws unless a token is configured or OPERATOR_AUTH=none opts out explicitly.
+  const token = operatorToken(config)
   const app = createService({
     name: 'clearinghouse',
     version: '0.1.0',
@@ -42,7 +45,7 @@ export function buildApp(deps: Deps): ClearinghouseApp {
     health: { body: () => ({ status: 'healthy', service: 'clearinghouse' }) },
     openapi: {
       description: 'Loads the records of the bucket’s .json files into PostgreSQL',
-      tags: [{ name: 'files', description: 'Operator API (internal; bearer token if configured)' }],
+      tags: [{ name: 'files', description: 'Operator API (internal; OPERATOR_TOKEN bearer)' }],
       securitySchemes: { operatorToken: { type: 'http', scheme: 'bearer' } },
     },
   })
@@ -63,12 +66,14 @@ export function buildApp(deps: Deps): ClearinghouseApp {
         baseSeconds: config.RETRY_BASE_SECONDS,
         maxSeconds: config.RETRY_MAX_SECONDS,
       },
-      batch: deps.batch,
+      batch: { ...deps.batch, recordBytes: config.MAX_RECORD_BYTES },
+      readTimeoutMs: config.READ_TIMEOUT_SECONDS * 1000,
     },
   )
 
   app.addReadinessCheck('database', (signal) => db.ping(signal))
   app.addReadinessCheck('bucket', () => store.ping())
+  app.addReadinessCheck('poll', () => processor.check())
   app.addCloser('database', () => db.close())
   app.addCloser('bucket', () => store.close())
   app.addLoop('processor', (signal) => processor.run(signal))
@@ -79,7 +84,7 @@ export function buildApp(deps: Deps): ClearinghouseApp {
     app.addLoop('events', (signal) => consumeEvents(eventDeps, watched, signal))
   }
   app.register(async (operator) => {
-    if (config.OPERATOR_TOKEN) operator.addHook('onRequest', requireBearer(config.OPERATOR_TOKEN))
+    if (token !== undefined) operator.addHook('onRequest', requireBearer(token))
     await operator.register(filesRoutes, { sql: db.sql, onRetry: processor.wake })
     await operator.register(statsRoutes, { sql: db.sql })
   })

@@ -1,6 +1,7 @@
 import type { DatabaseAuth } from '@ferry/db'
 import { ConfigError, type LoadConfigOptions, loadConfig, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
+import { DEFAULT_MAX_RECORD_BYTES } from './records.ts'
 
 const Seconds = (description: string, defaultValue: number) =>
   Type.Number({ exclusiveMinimum: 0, default: defaultValue, description })
@@ -30,14 +31,33 @@ export const Config = Type.Object({
     'How long a claim lasts without renewal (a crash frees it after this)',
     300,
   ),
+  READ_TIMEOUT_SECONDS: Seconds(
+    'Longest wait for the next bytes of an object being loaded; then the attempt fails',
+    60,
+  ),
   RETRY_BASE_SECONDS: Seconds('First retry delay after a failure; doubles per attempt', 30),
   RETRY_MAX_SECONDS: Seconds('Longest retry delay', 3600),
+  MAX_RECORD_BYTES: Type.Integer({
+    minimum: 1,
+    maximum: 256 * 1024 * 1024,
+    default: DEFAULT_MAX_RECORD_BYTES,
+    description: 'Largest record (bytes of its JSON text); a larger one fails its file',
+  }),
   S3_EVENTS_QUEUE_URL: Type.Optional(
     Type.String({ minLength: 1, description: 'SQS queue of the bucket ObjectCreated events' }),
   ),
   OPERATOR_TOKEN: Type.Optional(
-    Type.String({ minLength: 1, description: 'Bearer token the operator API requires, if set' }),
+    Type.String({
+      minLength: 16,
+      description: 'Bearer token the operator API requires; required unless OPERATOR_AUTH=none',
+    }),
   ),
+  OPERATOR_AUTH: Type.Union([Type.Literal('token'), Type.Literal('none')], {
+    default: 'token',
+    description:
+      'token: the operator API requires OPERATOR_TOKEN; none: it answers without credentials ' +
+      '(an explicit opt-out, e.g. behind another gate)',
+  }),
   AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
   AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
 })
@@ -67,9 +87,30 @@ export function databaseUrl(config: Config): string {
   return url.toString()
 }
 
+/**
+ * The operator API's credentials: OPERATOR_TOKEN unless OPERATOR_AUTH=none opts out, never both.
+ * Throws a ConfigError naming the variable.
+ */
+export function operatorToken(config: Config): string | undefined {
+  if (config.OPERATOR_AUTH === 'none') {
+    if (config.OPERATOR_TOKEN === undefined) return undefined
+    throw new ConfigError([
+      { name: 'OPERATOR_AUTH', reason: 'none contradicts OPERATOR_TOKEN, which is set: unset one' },
+    ])
+  }
+  if (config.OPERATOR_TOKEN !== undefined) return config.OPERATOR_TOKEN
+  throw new ConfigError([
+    {
+      name: 'OPERATOR_TOKEN',
+      reason: 'required: the operator API’s bearer token (OPERATOR_AUTH=none opts out)',
+    },
+  ])
+}
+
 /** loadConfig plus the database URL; throws a ConfigError naming every bad variable. */
 export function loadSettings(options: LoadConfigOptions = {}): Settings {
   const config = loadConfig(Config, options)
+  operatorToken(config)
   const databaseAuth: DatabaseAuth =
     config.DATABASE_AUTH === 'iam'
       ? { kind: 'iam', region: config.AWS_REGION }

@@ -15,6 +15,7 @@ export interface SeenObject {
 
 /** A file this worker holds until it completes, fails or releases it. */
 export interface Claim {
+  /** A bigint in the database; exact as a number up to 2^53. */
   id: number
   key: string
   token: string
@@ -41,6 +42,10 @@ export function fileLocation(bucket: string, key: string): string {
  * Adds a pending row for each new key and resets a row whose etag changed, whatever its status,
  * with attempts starting over (a worker loading the old content loses its claim). A key seen
  * again with the same etag is left alone. Returns how many rows became pending.
+ *
+ * Only keys missing from the log reach the INSERT: its identity default draws an id even when
+ * ON CONFLICT then skips the row, so inserting every listed key would burn one id per key per
+ * poll. The ON CONFLICT clause stays for a replica inserting the same new key concurrently.
  */
 export async function recordSeen(
   sql: Sql,
@@ -50,23 +55,37 @@ export async function recordSeen(
 ): Promise<number> {
   if (objects.length === 0) return 0
   const keys = objects.map((o) => o.key)
-  const rows = await sql`
-    insert into file_processing_log as l
-      (file_name, file_path, s3_bucket, s3_key, file_size, etag, next_attempt_at)
-    select o.name, o.path, ${bucket}, o.key, o.size, o.etag, now()
-    from unnest(
-      ${keys}::text[],
-      ${keys.map((k) => k.slice(k.lastIndexOf('/') + 1))}::text[],
-      ${keys.map((k) => fileLocation(bucketSetting, k))}::text[],
-      ${objects.map((o) => o.etag)}::text[],
-      ${objects.map((o) => o.size)}::bigint[]
-    ) as o(key, name, path, etag, size)
-    on conflict (s3_bucket, s3_key) do update set
-      etag = excluded.etag, file_size = excluded.file_size, status = 'pending', attempts = 0,
-      next_attempt_at = now(), lease_expires_at = null, claim_token = null, error_message = null
-    where l.etag is distinct from excluded.etag
-    returning l.id`
-  return rows.length
+  const [row] = await sql<{ pending: number }[]>`
+    with seen as (
+      select * from unnest(
+        ${keys}::text[],
+        ${keys.map((k) => k.slice(k.lastIndexOf('/') + 1))}::text[],
+        ${keys.map((k) => fileLocation(bucketSetting, k))}::text[],
+        ${objects.map((o) => o.etag)}::text[],
+        ${objects.map((o) => o.size)}::bigint[]
+      ) as o(key, name, path, etag, size)
+    ), changed as (
+      update file_processing_log l set
+        etag = o.etag, file_size = o.size, status = 'pending', attempts = 0,
+        next_attempt_at = now(), lease_expires_at = null, claim_token = null, error_message = null
+      from seen o
+      where l.s3_bucket = ${bucket} and l.s3_key = o.key and l.etag is distinct from o.etag
+      returning l.id
+    ), added as (
+      insert into file_processing_log as l
+        (file_name, file_path, s3_bucket, s3_key, file_size, etag, next_attempt_at)
+      select o.name, o.path, ${bucket}, o.key, o.size, o.etag, now()
+      from seen o
+      where not exists (
+        select from file_processing_log x where x.s3_bucket = ${bucket} and x.s3_key = o.key)
+      on conflict (s3_bucket, s3_key) do update set
+        etag = excluded.etag, file_size = excluded.file_size, status = 'pending', attempts = 0,
+        next_attempt_at = now(), lease_expires_at = null, claim_token = null, error_message = null
+      where l.etag is distinct from excluded.etag
+      returning l.id
+    )
+    select (select count(*) from changed)::int + (select count(*) from added)::int as pending`
+  return row?.pending ?? 0
 }
 
 /**
@@ -81,7 +100,7 @@ export async function claimNext(
   options: { leaseSeconds: number; maxAttempts: number },
 ): Promise<Claim | undefined> {
   const [row] = await sql<
-    { id: number; s3_key: string; attempts: number; file_hash: string | null }[]
+    { id: string; s3_key: string; attempts: number; file_hash: string | null }[]
   >`
     with candidate as (
       select id from file_processing_log
@@ -99,7 +118,8 @@ export async function claimNext(
     from candidate where l.id = candidate.id
     returning l.id, l.s3_key, l.attempts, l.file_hash`
   if (!row) return undefined
-  return { id: row.id, key: row.s3_key, token, attempts: row.attempts, previousHash: row.file_hash }
+  const id = Number(row.id)
+  return { id, key: row.s3_key, token, attempts: row.attempts, previousHash: row.file_hash }
 }
 
 /** Extends the lease; false when the claim was lost. */

@@ -3,7 +3,8 @@
  * It checks the whole grammar (RFC 8259) one character at a time, keeping only a stack of open
  * containers, so a token may end in any later chunk and memory stays bounded. Subclasses learn
  * where values and member names start and end through hooks, and slice text out with `Capture`.
- * Positions in messages count UTF-16 code units of the decoded text.
+ * Positions in messages count UTF-16 code units of the decoded text; `bytesAt` gives the UTF-8
+ * byte position (non-ASCII text can only sit inside strings, where the scanner counts it).
  */
 import { FileError } from './file-error.ts'
 
@@ -26,6 +27,12 @@ const NUM_CAN_END = [false, true, true, false, true, false, false, true]
 
 const ARRAY = 1
 const OBJECT = 2
+/**
+ * Deepest nesting of arrays and objects a file may have. The scanner's stack would otherwise grow
+ * with a file of brackets (8 bytes per level), and PostgreSQL's jsonb gives up somewhere between
+ * 10,000 and 100,000 levels (stack depth limit) with an error that is not the file's fault.
+ */
+export const MAX_DEPTH = 10_000
 const LITERALS = { 116: 'true', 102: 'false', 110: 'null' } as Record<number, string>
 const SIMPLE_ESCAPES = new Set([34, 92, 47, 98, 102, 110, 114, 116])
 
@@ -77,6 +84,8 @@ export abstract class JsonScanner {
   protected readonly stack: number[] = []
   #mode: number = Mode.value
   #offset = 0
+  /** UTF-8 bytes beyond one per code unit, in the text scanned so far. */
+  #extraBytes = 0
   #line = 1
   #lineStart = 0
   #seenContent = false
@@ -115,6 +124,14 @@ export abstract class JsonScanner {
     this.#offset += n
   }
 
+  /**
+   * The UTF-8 byte offset of `s[i]` in the source, `s` being the chunk being scanned (or just
+   * scanned, with `i` = its length). Valid in the hooks, where everything before `i` was scanned.
+   */
+  protected bytesAt(i: number): number {
+    return this.#offset + i + this.#extraBytes
+  }
+
   /** After the last chunk: throws unless exactly one complete JSON value was read. */
   protected finish(): void {
     if (!this.#seenContent) throw new FileError(`File contains only whitespace: ${this.key}`)
@@ -123,9 +140,12 @@ export abstract class JsonScanner {
   }
 
   #fail(reason: string, i: number): never {
+    throw new FileError(`Invalid JSON syntax in ${this.key}: ${reason}: ${this.#where(i)}`)
+  }
+
+  #where(i: number): string {
     const at = this.#offset + i
-    const where = `line ${this.#line} column ${at - this.#lineStart + 1} (char ${at})`
-    throw new FileError(`Invalid JSON syntax in ${this.key}: ${reason}: ${where}`)
+    return `line ${this.#line} column ${at - this.#lineStart + 1} (char ${at})`
   }
 
   #structure(s: string, start: number, mode: number): number {
@@ -189,6 +209,11 @@ export abstract class JsonScanner {
     else if (c === 45 || (c >= 48 && c <= 57)) mode = Mode.number
     else if (LITERALS[c] !== undefined) mode = Mode.literal
     else return this.#fail('Expecting value', i)
+    const opens = mode === Mode.objectFirst || mode === Mode.arrayFirst
+    if (opens && this.stack.length >= MAX_DEPTH) {
+      const where = this.#where(i)
+      throw new FileError(`Nesting deeper than ${MAX_DEPTH} levels in ${this.key}: ${where}`)
+    }
     this.valueStart(s, i, c, this.stack.length)
     this.#mode = mode
     if (mode === Mode.objectFirst) this.stack.push(OBJECT)
@@ -224,12 +249,14 @@ export abstract class JsonScanner {
         let c = 0
         for (; i < n; i++) {
           c = s.charCodeAt(i)
-          if (c === 34 || c === 92 || c < 32) break
+          if (c === 34 || c === 92 || c < 32 || c > 127) break
         }
         if (i === n) return n
         if (c === 34) return this.#endString(s, i + 1)
         if (c < 32) this.#fail('Invalid control character', i)
-        this.#escape = 1
+        // A surrogate is half of a 4-byte character; other units take 2 or 3 bytes.
+        if (c > 127) this.#extraBytes += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2
+        else this.#escape = 1
       } else if (this.#escape === 1) {
         const c = s.charCodeAt(i)
         if (c === 117) this.#escape = 2

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import type { Readable } from 'node:stream'
 import { TextDecoder } from 'node:util'
 import { type GetResult, isCloudError, type ObjectStore } from '@ferry/cloud'
 import type { Sql, TransactionSql } from '@ferry/db'
@@ -10,7 +11,11 @@ import { type BatchLimits, type RecordSource, RecordSplitter } from './records.t
 export interface LoadOptions {
   signal: AbortSignal
   batch?: BatchLimits
+  /** Longest wait for the object's next bytes before the read is given up, default 60 s. */
+  readTimeoutMs?: number
 }
+
+export const DEFAULT_READ_TIMEOUT_MS = 60_000
 
 export interface LoadResult {
   /** Records now stored for the file. */
@@ -91,13 +96,21 @@ async function streamRecords(
   const hash = createHash('sha256')
   const decoder = new TextDecoder('utf-8', { fatal: true })
   let bytes = 0
-  for await (const chunk of object.body as AsyncIterable<Buffer>) {
-    options.signal.throwIfAborted()
-    hash.update(chunk)
-    bytes += chunk.length
-    splitter.write(decode(decoder, key, chunk))
-    await inserter.ready()
+  const watch = watchBody(object.body, options.signal, options.readTimeoutMs)
+  try {
+    for await (const chunk of object.body as AsyncIterable<Buffer>) {
+      watch.pause()
+      options.signal.throwIfAborted()
+      hash.update(chunk)
+      bytes += chunk.length
+      splitter.write(decode(decoder, key, chunk))
+      await inserter.ready()
+      watch.arm()
+    }
+  } finally {
+    watch.stop()
   }
+  options.signal.throwIfAborted()
   if (bytes === 0) throw new FileError(`Empty file: ${key}`)
   splitter.write(decode(decoder, key))
   const { source, count } = splitter.end()
@@ -105,6 +118,35 @@ async function streamRecords(
   const result = { records: count, bytes, hash: hash.digest('hex'), source, unchanged: false }
   if (result.hash === claim.previousHash) throw new Unchanged({ ...result, unchanged: true })
   return result
+}
+
+/**
+ * Ends a read that would otherwise wait forever: destroys the body (so the loop above throws)
+ * when `signal` aborts (shutdown, lost claim) or when no bytes came for `timeoutMs` while the
+ * loop was waiting for them. A stalled connection thus fails the attempt instead of holding the
+ * file, its lease renewed, until the process dies.
+ */
+function watchBody(body: Readable, signal: AbortSignal, timeoutMs = DEFAULT_READ_TIMEOUT_MS) {
+  let timer: NodeJS.Timeout | undefined
+  const onAbort = () =>
+    body.destroy(signal.reason instanceof Error ? signal.reason : new Error('load aborted'))
+  signal.addEventListener('abort', onAbort, { once: true })
+  const pause = () => clearTimeout(timer)
+  const arm = () => {
+    pause()
+    timer = setTimeout(() => {
+      body.destroy(new Error(`no data from the object for ${timeoutMs / 1000} s`))
+    }, timeoutMs)
+  }
+  arm()
+  return {
+    arm,
+    pause,
+    stop() {
+      pause()
+      signal.removeEventListener('abort', onAbort)
+    },
+  }
 }
 
 function decode(decoder: TextDecoder, key: string, chunk?: Buffer): string {

@@ -3,7 +3,9 @@ import type { Sql } from '@ferry/db'
 import { conflict, notFound } from '@ferry/kit'
 import type { FileEntry, FileList, FileListQuery, FileStatus, Stats } from './schemas.ts'
 
-interface FileRow extends Omit<FileEntry, 'file_size' | `${string}_at`> {
+/** postgres.js returns bigint columns as strings. */
+interface FileRow extends Omit<FileEntry, 'id' | 'file_size' | `${string}_at`> {
+  id: string
   file_size: string | null
   next_attempt_at: Date | null
   lease_expires_at: Date | null
@@ -17,6 +19,7 @@ const iso = (date: Date | null) => (date === null ? null : date.toISOString())
 function toEntry(row: FileRow): FileEntry {
   return {
     ...row,
+    id: Number(row.id),
     file_size: row.file_size === null ? null : Number(row.file_size),
     next_attempt_at: iso(row.next_attempt_at),
     lease_expires_at: iso(row.lease_expires_at),

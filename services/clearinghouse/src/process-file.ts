@@ -16,6 +16,8 @@ export interface ProcessOptions {
   leaseSeconds: number
   retry: RetryPolicy
   batch?: BatchLimits
+  /** See LoadOptions.readTimeoutMs. */
+  readTimeoutMs?: number
 }
 
 /**
@@ -43,6 +45,7 @@ export async function processClaim(
     const result = await loadFile(deps.sql, deps.store, claim, {
       signal: AbortSignal.any([signal, lost.signal]),
       batch: options.batch,
+      readTimeoutMs: options.readTimeoutMs,
     })
     const ms = Math.round(performance.now() - started)
     const rate = Math.round(result.records / Math.max(ms / 1000, 0.001))

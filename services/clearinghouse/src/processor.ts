@@ -19,6 +19,11 @@ export interface Processor {
   run(signal: AbortSignal): Promise<void>
   /** Looks for due files now instead of at the next poll (a new object, a retry request). */
   wake(): void
+  /**
+   * The readiness of the loop: resolves while its last listing and its last claiming round
+   * succeeded, else rejects naming what failed, how many times in a row, and the last error.
+   */
+  check(): Promise<void>
 }
 
 export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): Processor {
@@ -27,14 +32,18 @@ export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): P
   const active = new Set<Promise<void>>()
   const stranded: Claim[] = []
   const waker = createWaker()
+  const listing = createStreak('listing the bucket')
+  const claiming = createStreak('claiming files')
 
   async function sync(): Promise<void> {
     try {
       await failAbandoned(sql, watched.bucket, options.retry.maxAttempts)
       const { seen, pending } = await syncListing(sql, deps.store, watched)
+      listing.succeeded()
       if (pending > 0) log.info({ seen, pending }, 'listing found new or changed files')
     } catch (error) {
-      log.warn({ err: error }, 'listing the bucket failed; retrying at the next poll')
+      const failures = listing.failed(error)
+      log.error({ err: error, failures }, 'poll failed: listing the bucket; retrying next poll')
     }
   }
 
@@ -70,8 +79,10 @@ export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): P
     try {
       await releaseStranded()
       await fill(signal)
+      claiming.succeeded()
     } catch (error) {
-      log.warn({ err: error }, 'database unavailable; processing paused')
+      const failures = claiming.failed(error)
+      log.error({ err: error, failures }, 'poll failed: claiming files; processing paused')
     }
   }
 
@@ -87,6 +98,34 @@ export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): P
       await Promise.allSettled([...active])
     },
     wake: () => waker.wake(),
+    async check() {
+      const problem = listing.problem() ?? claiming.problem()
+      if (problem) throw new Error(problem)
+    },
+  }
+}
+
+/** Consecutive failures of one step of the loop, for /ready. */
+function createStreak(step: string) {
+  let count = 0
+  let since: Date | undefined
+  let last = ''
+  return {
+    succeeded(): void {
+      count = 0
+      since = undefined
+    },
+    failed(error: unknown): number {
+      count++
+      since ??= new Date()
+      last = error instanceof Error ? error.message : String(error)
+      return count
+    },
+    problem(): string | undefined {
+      if (count === 0) return undefined
+      const times = count === 1 ? 'once' : `${count} times in a row`
+      return `${step} failed ${times} since ${since?.toISOString()}: ${last}`
+    },
   }
 }
 

@@ -17,7 +17,11 @@ export interface BatchLimits {
   records?: number
   /** Characters per batch, default 4 Mi, so huge records make small batches. */
   chars?: number
+  /** Largest record, in bytes of its UTF-8 text (MAX_RECORD_BYTES), default 16 MiB. */
+  recordBytes?: number
 }
+
+export const DEFAULT_MAX_RECORD_BYTES = 16 * 1024 * 1024
 
 export interface Extraction {
   source: RecordSource
@@ -41,13 +45,21 @@ const SCALAR_TYPES: Record<number, string> = {
  * Memory: records of a `records`/`data` array stream whatever the order of the object's keys.
  * A `data` array that comes first streams tentatively and is reset if a `records` array follows.
  * Until one of the two arrays shows up, the top-level object itself is buffered, because it is
- * the record if neither exists: a single-object file is held in memory whole (V8 caps a string
- * at about 512 MiB). With duplicate keys the first array wins.
+ * the record if neither exists: a single-object file is held in memory until it passes the
+ * record limit. A record larger than `recordBytes` fails the file as soon as the scan passes the
+ * limit, so no record, member name or buffered object ever holds more than the limit plus one
+ * chunk. With duplicate keys the first array wins.
  */
 export class RecordSplitter extends JsonScanner {
   readonly #sink: RecordSink
   readonly #maxRecords: number
   readonly #maxChars: number
+  readonly #maxRecordBytes: number
+  /** Byte offset where the open record (an object being captured) started, else -1. */
+  #recordStart = -1
+  #recordIndex = 0
+  #objectStart = 0
+  #objectTooLarge = false
   #top: string | undefined
   #captureDepth = -1
   #source: RecordSource = 'array'
@@ -69,6 +81,7 @@ export class RecordSplitter extends JsonScanner {
     this.#sink = sink
     this.#maxRecords = limits.records ?? 10_000
     this.#maxChars = limits.chars ?? 4 * 1024 * 1024
+    this.#maxRecordBytes = limits.recordBytes ?? DEFAULT_MAX_RECORD_BYTES
   }
 
   /** After the last chunk: validates the end of the document and applies the extraction rules. */
@@ -85,6 +98,7 @@ export class RecordSplitter extends JsonScanner {
       )
     }
     if (!this.#recordsSeen && !this.#dataSeen) {
+      if (this.#objectTooLarge) this.#tooLarge(0)
       this.#sink.batch(`[${this.#objectText ?? '{}'}]`, 1)
       return { source: 'object', count: 1 }
     }
@@ -108,13 +122,16 @@ export class RecordSplitter extends JsonScanner {
       this.#streamMember = false
       this.#captureDepth = -1
     } else if (depth === 0) {
-      if (this.#object.active) this.#objectText = this.#object.take(s, end)
+      if (this.#object.active) this.#endObject(s, end)
       else this.#flush(s, end - 1)
     }
   }
 
   protected keyStart(i: number): void {
-    if (this.stack.length === 1 && this.#top === 'object') this.#memberName.begin(i)
+    if (this.stack.length === 1 && this.#top === 'object') {
+      this.#memberKey = undefined
+      this.#memberName.begin(i)
+    }
   }
 
   protected keyEnd(s: string, end: number): void {
@@ -122,6 +139,19 @@ export class RecordSplitter extends JsonScanner {
   }
 
   protected chunkEnd(s: string): void {
+    const end = this.bytesAt(s.length)
+    if (this.#recordStart >= 0 && end - this.#recordStart > this.#maxRecordBytes) {
+      this.#recordTooLarge()
+    }
+    if (this.#object.active && end - this.#objectStart > this.#maxRecordBytes) {
+      // Too large to be the record; a records or data array may still follow.
+      this.#object.stop()
+      this.#objectTooLarge = true
+    }
+    // A member name this long is neither `records` nor `data`.
+    if (this.#memberName.active && this.#memberName.length(s.length) > this.#maxRecordBytes) {
+      this.#memberName.stop()
+    }
     this.#span.carry(s)
     this.#object.carry(s)
     this.#memberName.carry(s)
@@ -130,6 +160,7 @@ export class RecordSplitter extends JsonScanner {
   #startTop(i: number, c: number): void {
     if (c === 123) {
       this.#top = 'object'
+      this.#objectStart = this.bytesAt(i)
       this.#object.begin(i)
     } else if (c === 91) {
       this.#top = 'array'
@@ -142,7 +173,10 @@ export class RecordSplitter extends JsonScanner {
   #startRecord(i: number, c: number): void {
     const index = this.#index++
     if (c === 123) {
-      if (this.#dataError === undefined && !this.#span.active) this.#span.begin(i)
+      if (this.#dataError !== undefined) return
+      if (!this.#span.active) this.#span.begin(i)
+      this.#recordStart = this.bytesAt(i)
+      this.#recordIndex = index
       return
     }
     const message = `Record ${index} in ${this.key} is not an object`
@@ -153,11 +187,42 @@ export class RecordSplitter extends JsonScanner {
   }
 
   #recordEnd(s: string, end: number): void {
+    if (this.bytesAt(end) - this.#recordStart > this.#maxRecordBytes) {
+      this.#recordTooLarge()
+      return
+    }
+    this.#recordStart = -1
     this.#count++
     this.#spanCount++
     if (this.#spanCount >= this.#maxRecords || this.#span.length(end) >= this.#maxChars) {
       this.#flush(s, end)
     }
+  }
+
+  #endObject(s: string, end: number): void {
+    if (this.bytesAt(end) - this.#objectStart > this.#maxRecordBytes) {
+      this.#object.stop()
+      this.#objectTooLarge = true
+    } else {
+      this.#objectText = this.#object.take(s, end)
+    }
+  }
+
+  #tooLargeMessage(index: number): string {
+    return `Record ${index} in ${this.key} is larger than MAX_RECORD_BYTES (${this.#maxRecordBytes} bytes)`
+  }
+
+  #tooLarge(index: number): never {
+    throw new FileError(this.#tooLargeMessage(index))
+  }
+
+  /** The open record passed the limit: fails the file, or a data array as #startRecord does. */
+  #recordTooLarge(): void {
+    const message = this.#tooLargeMessage(this.#recordIndex)
+    if (this.#source !== 'data') throw new FileError(message)
+    this.#dataError ??= message
+    this.#span.stop()
+    this.#recordStart = -1
   }
 
   /** Hands the records captured so far, up to `end`, to the sink as one batch. */

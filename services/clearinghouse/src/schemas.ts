@@ -53,11 +53,13 @@ export type FileList = Static<typeof FileList>
 export const FileListQuery = Type.Object({
   status: Type.Optional(FileStatus),
   limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-  cursor: Type.Optional(Type.String({ pattern: '^[0-9]+$', description: 'From next_cursor' })),
+  cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'From next_cursor' })),
 })
 export type FileListQuery = Static<typeof FileListQuery>
 
-export const FileParams = Type.Object({ id: Type.Integer({ minimum: 1 }) })
+export const FileParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER }),
+})
 export type FileParams = Static<typeof FileParams>
 
 export const Stats = Type.Object({

@@ -55,7 +55,7 @@ describe('health', () => {
   it('is ready when the database and the bucket answer', async () => {
     const reply = await get('/ready', null)
     expect(reply.statusCode).toBe(200)
-    expect(reply.json().checks).toEqual({ database: 'ok', bucket: 'ok' })
+    expect(reply.json().checks).toEqual({ database: 'ok', bucket: 'ok', poll: 'ok' })
   })
 
   it('names the bucket when it is unreachable', async () => {
@@ -86,6 +86,21 @@ describe('operator token', () => {
 
   it('answers 401 with a wrong token', async () => {
     expect((await get('/stats', 'operator-secret-124')).statusCode).toBe(401)
+  })
+
+  it('answers 401 with a token that is a prefix or an extension of the right one', async () => {
+    expect((await get('/stats', TOKEN.slice(0, -1))).statusCode).toBe(401)
+    expect((await get('/stats', `${TOKEN}x`)).statusCode).toBe(401)
+  })
+
+  it('answers without credentials only when OPERATOR_AUTH=none opts out', async () => {
+    const open = await startService({ db, bucket, env: { OPERATOR_AUTH: 'none' } })
+    try {
+      const reply = await open.app.inject({ method: 'GET', url: '/stats' })
+      expect(reply.statusCode).toBe(200)
+    } finally {
+      await open.close()
+    }
   })
 })
 

@@ -1,8 +1,15 @@
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { join } from 'node:path'
 import { ConfigError } from '@ferry/kit'
+import { Value } from '@sinclair/typebox/value'
 import { describe, expect, it } from 'vitest'
-import { loadSettings } from '../src/config.ts'
+import { buildApp, type Deps } from '../src/app.ts'
+import { Config, loadSettings } from '../src/config.ts'
 
-const load = (env: Record<string, string>) => loadSettings({ env: { S3_BUCKET: 'raw', ...env } })
+const OPERATOR = { OPERATOR_TOKEN: 'config-test-operator-token' }
+const load = (env: Record<string, string>) =>
+  loadSettings({ env: { S3_BUCKET: 'raw', ...OPERATOR, ...env } })
 
 describe('database settings', () => {
   it('uses DATABASE_URL when set', () => {
@@ -56,6 +63,13 @@ describe('defaults', () => {
     })
   })
 
+  it('caps a record at 16 MiB unless MAX_RECORD_BYTES says otherwise', () => {
+    const url = { DATABASE_URL: 'postgres://u@db:5432/x' }
+    expect(load(url).MAX_RECORD_BYTES).toBe(16 * 1024 * 1024)
+    expect(load({ ...url, MAX_RECORD_BYTES: '1048576' }).MAX_RECORD_BYTES).toBe(1048576)
+    expect(() => load({ ...url, MAX_RECORD_BYTES: '0' })).toThrow(/MAX_RECORD_BYTES/)
+  })
+
   it('accepts a fractional poll interval', () => {
     expect(
       load({ DATABASE_URL: 'postgres://u@db:5432/x', POLL_INTERVAL: '0.25' }).POLL_INTERVAL,
@@ -66,5 +80,48 @@ describe('defaults', () => {
     expect(() => loadSettings({ env: { DATABASE_URL: 'postgres://u@db:5432/x' } })).toThrow(
       /S3_BUCKET: required/,
     )
+  })
+})
+
+describe('operator API credentials', () => {
+  const url = { DATABASE_URL: 'postgres://u@db:5432/x' }
+  const bare = (env: Record<string, string>) =>
+    loadSettings({ env: { S3_BUCKET: 'raw', ...url, ...env } })
+
+  it('refuses to load without OPERATOR_TOKEN, naming it and the opt-out', () => {
+    expect(() => bare({})).toThrow(ConfigError)
+    expect(() => bare({})).toThrow(/OPERATOR_TOKEN: required.*OPERATOR_AUTH=none opts out/)
+  })
+
+  it('takes a token of at least 16 characters', () => {
+    const token = 'a-token-of-20-chars!'
+    expect(bare({ OPERATOR_TOKEN: token }).OPERATOR_TOKEN).toBe(token)
+    expect(() => bare({ OPERATOR_TOKEN: 'short' })).toThrow(/OPERATOR_TOKEN/)
+  })
+
+  it('runs without a token only with OPERATOR_AUTH=none, and not with both', () => {
+    expect(bare({ OPERATOR_AUTH: 'none' }).OPERATOR_TOKEN).toBeUndefined()
+    expect(() => bare({ OPERATOR_AUTH: 'none', OPERATOR_TOKEN: 'a-token-of-20-chars!' })).toThrow(
+      /OPERATOR_AUTH: none contradicts OPERATOR_TOKEN/,
+    )
+  })
+
+  it('buildApp refuses a configuration without a token or the opt-out', () => {
+    const config = Value.Parse(Config, { ...url, S3_BUCKET: 'raw' })
+    const deps = { config } as unknown as Deps
+    expect(() => buildApp(deps)).toThrow(/OPERATOR_TOKEN: required/)
+  })
+
+  it('the service process exits with 1 at start, naming OPERATOR_TOKEN', async () => {
+    const main = join(import.meta.dirname, '..', 'src', 'main.ts')
+    const env = { PATH: process.env.PATH ?? '', S3_BUCKET: 'file:///tmp/none', ...url }
+    const child = spawn(process.execPath, [main], { env, stdio: ['ignore', 'ignore', 'pipe'] })
+    let stderr = ''
+    child.stderr.on('data', (chunk) => {
+      stderr += chunk
+    })
+    const [code] = await once(child, 'exit')
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/OPERATOR_TOKEN: required/)
   })
 })

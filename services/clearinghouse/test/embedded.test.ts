@@ -7,6 +7,7 @@ import {
   fileRow,
   migratedDatabase,
   openTestBucket,
+  operatorHeaders,
   recordsOf,
   sampleRecords,
   startService,
@@ -70,7 +71,11 @@ it('loads an array file in batches', async () => {
 it('fails a bad file and lists it in the operator API', async () => {
   await bucket.put('bad.json', '{"records": [1]}')
   await waitForStatus(db, 'bad.json', 'FAILED')
-  const reply = await service.app.inject({ method: 'GET', url: '/files?status=FAILED' })
+  const reply = await service.app.inject({
+    method: 'GET',
+    url: '/files?status=FAILED',
+    headers: operatorHeaders,
+  })
   expect(reply.json().files).toMatchObject([
     { s3_key: 'bad.json', error_message: 'Record 0 in bad.json is not an object' },
   ])

@@ -81,15 +81,22 @@ export interface ServiceOptions {
   wrapStore?: (store: ObjectStore) => ObjectStore
 }
 
-/** Settings for tests: fast polls and retries. */
+/** A token for tests that call the operator API (`operatorHeaders`). */
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789'
+export const operatorHeaders = { authorization: `Bearer ${OPERATOR_TOKEN}` }
+
+/** Settings for tests: fast polls and retries; OPERATOR_TOKEN unless `env` opts out. */
 export function testConfig(bucket: TestBucket, db: TestDatabase, env: Record<string, string> = {}) {
   return Value.Parse(Config, {
+    ...(env.OPERATOR_AUTH === 'none' ? {} : { OPERATOR_TOKEN }),
     S3_BUCKET: bucket.setting,
     DATABASE_URL: db.url,
     POLL_INTERVAL: '0.1',
     RETRY_BASE_SECONDS: '0.1',
     RETRY_MAX_SECONDS: '1',
     LEASE_SECONDS: '30',
+    // A read that moto lets stall (it happens on a loaded machine) fails and is retried soon.
+    READ_TIMEOUT_SECONDS: '5',
     AWS_ENDPOINT_URL: bucket.env.AWS_ENDPOINT_URL,
     ...env,
   })

@@ -34,7 +34,7 @@ it('applies each migration once when replicas start together', async () => {
   const replicas = await Promise.all([connect(db.url), connect(db.url), connect(db.url)])
   try {
     const results = await Promise.all(replicas.map((r) => migrate(r.sql, MIGRATIONS_DIR)))
-    expect(results.flatMap((r) => r.applied)).toEqual(['001_init.sql'])
+    expect(results.flatMap((r) => r.applied)).toEqual(['001_init.sql', '002_bigint_ids.sql'])
   } finally {
     await Promise.all(replicas.map((r) => r.close()))
   }

@@ -7,6 +7,7 @@ import {
   fileRow,
   migratedDatabase,
   openTestBucket,
+  operatorHeaders,
   sampleRecords,
   startService,
   type TestBucket,
@@ -105,7 +106,11 @@ describe('retries', () => {
     const failed = await waitForStatus(db, 'flaky.json', 'FAILED')
     expect(failed.error_message).toBe('Could not load flaky.json: S3 is down')
     broken = false
-    const reply = await s.app.inject({ method: 'POST', url: `/files/${failed.id}/retry` })
+    const reply = await s.app.inject({
+      method: 'POST',
+      url: `/files/${failed.id}/retry`,
+      headers: operatorHeaders,
+    })
     expect(reply.json()).toMatchObject({ status: 'pending', attempts: 0, error_message: null })
     await waitForStatus(db, 'flaky.json', 'COMPLETED')
     expect(await countRecords(db, 'flaky.json')).toBe(1)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { MAX_DEPTH } from '../src/json-scan.ts'
 import { type Extraction, RecordSplitter } from '../src/records.ts'
 
 const KEY = 'in/file.json'
@@ -157,5 +158,80 @@ describe('syntax errors', () => {
   ])('rejects %j', (text, detail) => {
     expect(failure(text)).toBe(syntax(detail))
     expect(failure(text, 1)).toBe(syntax(detail))
+  })
+})
+
+describe('record size limit', () => {
+  function splitWithin(text: string, recordBytes: number, size?: number) {
+    const batches: string[] = []
+    const sink = { batch: (json: string) => batches.push(json), reset: () => undefined }
+    const splitter = new RecordSplitter(KEY, sink, { recordBytes })
+    const step = size ?? (text.length || 1)
+    for (let i = 0; i < text.length; i += step) splitter.write(text.slice(i, i + step))
+    splitter.end()
+    return batches.flatMap((b) => JSON.parse(b))
+  }
+
+  function tooLarge(text: string, recordBytes: number, size?: number): string {
+    try {
+      splitWithin(text, recordBytes, size)
+    } catch (error) {
+      return (error as Error).message
+    }
+    throw new Error('expected a failure')
+  }
+
+  it('fails the file naming the record and the limit', () => {
+    const text = `[{"a":1},{"b":"${'x'.repeat(100)}"},{"c":3}]`
+    for (const size of [1, 7, text.length]) {
+      expect(tooLarge(text, 50, size)).toBe(
+        `Record 1 in ${KEY} is larger than MAX_RECORD_BYTES (50 bytes)`,
+      )
+    }
+  })
+
+  it('counts the UTF-8 bytes of the record, not its characters', () => {
+    const text = '[{"a":"ééé"}]' // 11 characters, 14 bytes
+    expect(tooLarge(text, 13)).toMatch(/^Record 0 .* \(13 bytes\)$/)
+    expect(splitWithin(text, 14)).toEqual([{ a: 'ééé' }])
+    const emoji = '[{"a":"😀"}]' // 10 code units, 12 bytes
+    expect(tooLarge(emoji, 11, 3)).toMatch(/^Record 0 /)
+    expect(splitWithin(emoji, 12, 3)).toEqual([{ a: '😀' }])
+  })
+
+  it('limits a single-object file, which is its own record', () => {
+    const text = `{"meta":"${'x'.repeat(100)}"}`
+    expect(tooLarge(text, 50, 10)).toMatch(/^Record 0 in .* \(50 bytes\)$/)
+  })
+
+  it('streams a records array that follows a member larger than the limit', () => {
+    const text = `{"${'k'.repeat(80)}":"${'x'.repeat(100)}","records":[{"a":1},{"a":2}]}`
+    expect(splitWithin(text, 50, 9)).toEqual([{ a: 1 }, { a: 2 }])
+  })
+
+  it('lets a records array after a data array with a record past the limit decide', () => {
+    const big = `{"a":"${'x'.repeat(100)}"}`
+    expect(splitWithin(`{"data":[${big}],"records":[{"a":1}]}`, 50, 8)).toEqual([{ a: 1 }])
+    expect(tooLarge(`{"data":[{"a":0},${big},{"a":2}]}`, 50, 8)).toMatch(/^Record 1 in /)
+  })
+
+  it('accepts records of exactly the limit', () => {
+    expect(splitWithin('[{"a":1},{"bb":22}]', 9)).toEqual([{ a: 1 }, { bb: 22 }])
+  })
+})
+
+describe('nesting depth', () => {
+  const nested = (depth: number) => `${'['.repeat(depth - 2)}1${']'.repeat(depth - 2)}`
+
+  it('accepts nesting of exactly MAX_DEPTH levels', () => {
+    const text = `{"records":[{"a":${nested(MAX_DEPTH - 1)}}]}`
+    expect(split(text, 4096).extraction.count).toBe(1)
+  })
+
+  it('fails a file nested deeper, naming the limit and where, without growing with the file', () => {
+    const text = `{"meta":${'['.repeat(MAX_DEPTH * 5)}`
+    expect(failure(text, 4096)).toBe(
+      `Nesting deeper than ${MAX_DEPTH} levels in ${KEY}: line 1 column ${MAX_DEPTH + 8} (char ${MAX_DEPTH + 7})`,
+    )
   })
 })
