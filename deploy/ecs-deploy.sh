@@ -157,11 +157,28 @@ smoke() { # <env>: progress on stderr, `url=<base url>` on stdout
   echo "url=$base"
 }
 
+# Tags a deployed image `deployed-<env>-<tag>` too, which ECR's lifecycle policy never expires,
+# so a rollback target outlives any number of later builds. The same image tagged before (an
+# earlier deploy of it to this environment) is fine.
+protect() { # <env> <service> <tag>
+  local repository="ferry/$2" manifest output
+  manifest=$(aws ecr batch-get-image --repository-name "$repository" --image-ids "imageTag=$3" \
+    --output json | jq -r '.images[0].imageManifest')
+  if ! output=$(aws ecr put-image --repository-name "$repository" --image-tag "deployed-$1-$3" \
+    --image-manifest "$manifest" --output json 2>&1); then
+    case "$output" in
+    *ImageAlreadyExistsException*) ;;
+    *) die "could not tag $repository:$3 as deployed-$1-$3: $output" ;;
+    esac
+  fi
+}
+
 record() { # <env> <service>=<tag> ...
   local env=$1 pair
   shift
   check_pairs "$@"
   for pair in "$@"; do
+    protect "$env" "${pair%%=*}" "${pair#*=}"
     aws ssm put-parameter --name "/ferry/$env/deploy/image-tag/${pair%%=*}" \
       --value "${pair#*=}" --type String --overwrite --output json >/dev/null
     log "$env: recorded $pair"

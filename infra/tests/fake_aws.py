@@ -53,6 +53,18 @@ def handle(state: dict, service: str, operation: str, args: dict) -> dict:
         if tag not in state["images"].get(one["repository-name"], []):
             fail("ImageNotFoundException", f"{one['repository-name']}:{tag}")
         return {"imageDetails": [{"imageTags": [tag]}]}
+    if (service, operation) == ("ecr", "batch-get-image"):
+        tag = one["image-ids"].removeprefix("imageTag=")
+        if tag not in state["images"].get(one["repository-name"], []):
+            fail("ImageNotFoundException", f"{one['repository-name']}:{tag}")
+        return {"images": [{"imageManifest": f"manifest-of-{tag}"}]}
+    if (service, operation) == ("ecr", "put-image"):
+        tags = state["images"].setdefault(one["repository-name"], [])
+        if one["image-tag"] in tags:
+            fail("ImageAlreadyExistsException", one["image-tag"])
+        tags.append(one["image-tag"])
+        state.setdefault("manifests", {})[f"{one['repository-name']}:{one['image-tag']}"] = one["image-manifest"]
+        return {"image": {"imageId": {"imageTag": one["image-tag"]}}}
     if (service, operation) == ("ecs", "describe-task-definition"):
         family = one["task-definition"].split("/")[-1].split(":")[0]
         definition = state["task_definitions"][family]

@@ -188,3 +188,25 @@ def test_tags_prints_the_recorded_pairs_without_the_bootstrap_placeholder(aws):
     aws.update(lambda s: s["parameters"].update({"/ferry/dev/deploy/image-tag/worker": "bootstrap"}))
     result = aws.run("tags", "dev")
     assert result.stdout.splitlines() == ["api=sha-old", "ingest-api=sha-old", "clearinghouse=sha-old"]
+
+
+def test_release_tags_each_recorded_image_deployed_so_ecr_never_expires_it(aws):
+    result = aws.run("release", "dev", "api=sha-new")
+    assert result.returncode == 0, result.stderr
+    assert "deployed-dev-sha-new" in aws.state["images"]["ferry/api"]
+    assert aws.state["manifests"]["ferry/api:deployed-dev-sha-new"] == "manifest-of-sha-new"
+    assert "deployed-dev-sha-new" not in aws.state["images"]["ferry/worker"]
+
+
+def test_an_image_deployed_before_is_tagged_once_and_the_release_still_succeeds(aws):
+    aws.update(lambda state: state["images"]["ferry/api"].append("deployed-dev-sha-new"))
+    result = aws.run("release", "dev", "api=sha-new")
+    assert result.returncode == 0, result.stderr
+    assert aws.state["images"]["ferry/api"].count("deployed-dev-sha-new") == 1
+
+
+def test_a_failed_release_tags_nothing_deployed(aws):
+    aws.update(lambda state: state.setdefault("health", {}).update({"ferry-dev-api": {"ready": "UNHEALTHY"}}))
+    result = aws.run("release", "dev", "api=sha-new")
+    assert result.returncode != 0
+    assert not any(t.startswith("deployed-") for t in aws.state["images"]["ferry/api"])
