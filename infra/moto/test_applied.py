@@ -158,6 +158,11 @@ def test_browsers_may_use_presigned_urls_of_the_files_bucket():
 
 
 @pytest.mark.parametrize("service", SERVICES)
+def test_an_init_process_runs_as_pid_1_of_every_app_container(service):
+    assert container(service)["linuxParameters"]["initProcessEnabled"] is True
+
+
+@pytest.mark.parametrize("service", SERVICES)
 def test_only_the_clearinghouse_accepts_ecs_exec(service):
     enabled = service_description(service).get("enableExecuteCommand", False)
     assert enabled is (service == "clearinghouse")

@@ -31,7 +31,10 @@ locals {
     essential              = true
     user                   = "1000:1000"
     readonlyRootFilesystem = true
-    portMappings           = [{ containerPort = var.container_port, protocol = "tcp" }]
+    # An init process as PID 1 (the image has none): it forwards SIGTERM to node even during
+    # start-up, before node's own handler exists, and reaps orphans (ECS Exec's too).
+    linuxParameters = { initProcessEnabled = true }
+    portMappings    = [{ containerPort = var.container_port, protocol = "tcp" }]
     environment = [
       for k in sort(keys(var.environment)) : { name = k, value = var.environment[k] }
     ]
