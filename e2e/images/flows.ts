@@ -11,6 +11,9 @@ import { waitFor } from '../src/index.ts'
 import { JWT_SECRET, jwt } from '../test/jwt.ts'
 import { TOKEN } from '../test/pipeline.ts'
 
+/** The clearinghouse's operator API token for the run (the service refuses to start without one). */
+const OPERATOR_TOKEN = `images-operator-${randomBytes(12).toString('hex')}`
+
 /** The moto resources and databases of one smoke run, and each service's settings for them. */
 export interface Backends {
   env: Record<string, Record<string, string>>
@@ -82,6 +85,7 @@ export async function createBackends(aws: AwsOptions, adminUrl: string): Promise
           S3_BUCKET: raw.name,
           DATABASE_URL: chDb.url,
           POLL_INTERVAL: '1',
+          OPERATOR_TOKEN,
         },
         api: {
           ...common,
@@ -156,7 +160,10 @@ export async function clearinghouseFlow(url: string, aws: AwsOptions, bucket: st
   type File = { s3_key: string; status: string; record_count: number }
   let last: File[] = []
   await waitFor('smoke/records.json COMPLETED with 2 records', async () => {
-    const res = await expectStatus(await fetch(`${url}/files`), 200, 'GET /files')
+    const files = await fetch(`${url}/files`, {
+      headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+    })
+    const res = await expectStatus(files, 200, 'GET /files')
     last = ((await res.json()) as { files: File[] }).files
     if (last.some((f) => f.status === 'FAILED')) throw new Error(JSON.stringify(last))
     return last.some((f) => f.status === 'COMPLETED' && f.record_count === records.length)
