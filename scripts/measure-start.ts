@@ -38,42 +38,36 @@ function tree(pid: number): number[] {
   return found
 }
 
-/**
- * Memory of `pids` together, in MB: the sum of their PSS (each shared page divided among the
- * processes sharing it), since PostgreSQL's processes share its buffers and a sum of RSS would
- * count them once per process. Also the plain RSS sum, for comparison.
- */
-function memoryMb(pids: number[]): { pss: number; rss: number } {
-  let pss = 0
-  let rss = 0
-  for (const pid of pids) {
-    try {
-      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
-      pss += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0)
-      rss += Number(/^Rss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0)
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return { pss: pss / 1024, rss: rss / 1024 }
+interface ProcessMemory {
+  cmd: string
+  pssMb: number
+  rssMb: number
 }
 
-/** Each process's command (first two words) and PSS, largest first. */
-function breakdown(pids: number[]): string {
-  return pids
-    .map((pid) => {
-      try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 3).join(' ')
-        const pss = Number(
-          /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0,
-        )
-        return { cmd, pss: pss / 1024 }
-      } catch {
-        return { cmd: '?', pss: 0 }
-      }
-    })
-    .sort((a, b) => b.pss - a.pss)
-    .map((p) => `  ${p.pss.toFixed(0).padStart(5)} MB  ${p.cmd}`)
+/**
+ * One reading of each process: its command (first words) and, in MB, its PSS (each shared page
+ * divided among the processes sharing it) and RSS. PSS is what the processes hold together:
+ * PostgreSQL's processes share its buffers, which a sum of RSS counts once per process.
+ */
+function readMemory(pids: number[]): ProcessMemory[] {
+  const kb = (rollup: string, field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(rollup)?.[1] ?? 0)
+  return pids.flatMap((pid) => {
+    try {
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8')
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 3).join(' ')
+      return [{ cmd, pssMb: kb(rollup, 'Pss') / 1024, rssMb: kb(rollup, 'Rss') / 1024 }]
+    } catch {
+      return [] // exited meanwhile
+    }
+  })
+}
+
+/** Each process's PSS and command, largest first. */
+function breakdown(memory: ProcessMemory[]): string {
+  return [...memory]
+    .sort((a, b) => b.pssMb - a.pssMb)
+    .map((p) => `  ${p.pssMb.toFixed(0).padStart(5)} MB  ${p.cmd}`)
     .join('\n')
 }
 
@@ -118,13 +112,14 @@ async function measure(dataDir: string): Promise<Measured> {
   })
   await new Promise((r) => setTimeout(r, idleMs))
   const pids = tree(child.pid ?? 0)
-  const memory = memoryMb(pids)
+  const memory = readMemory(pids)
+  const sum = (field: 'pssMb' | 'rssMb') => memory.reduce((total, p) => total + p[field], 0)
   const result = {
     readySeconds: ready,
-    pssMb: memory.pss,
-    rssMb: memory.rss,
+    pssMb: sum('pssMb'),
+    rssMb: sum('rssMb'),
     processes: pids.length,
-    breakdown: breakdown(pids),
+    breakdown: breakdown(memory),
   }
   process.kill(-(child.pid ?? 0), 'SIGINT')
   await exited
