@@ -45,7 +45,9 @@ export function fileLocation(bucket: string, key: string): string {
  *
  * Only keys missing from the log reach the INSERT: its identity default draws an id even when
  * ON CONFLICT then skips the row, so inserting every listed key would burn one id per key per
- * poll. The ON CONFLICT clause stays for a replica inserting the same new key concurrently.
+ * poll. A key another session inserts concurrently (the event consumer, a replica) is left to
+ * that session: DO NOTHING takes no row lock, whereas DO UPDATE would lock the row even when it
+ * changes nothing and make a concurrent claim (SKIP LOCKED) pass over a file just recorded.
  */
 export async function recordSeen(
   sql: Sql,
@@ -78,10 +80,7 @@ export async function recordSeen(
       from seen o
       where not exists (
         select from file_processing_log x where x.s3_bucket = ${bucket} and x.s3_key = o.key)
-      on conflict (s3_bucket, s3_key) do update set
-        etag = excluded.etag, file_size = excluded.file_size, status = 'pending', attempts = 0,
-        next_attempt_at = now(), lease_expires_at = null, claim_token = null, error_message = null
-      where l.etag is distinct from excluded.etag
+      on conflict (s3_bucket, s3_key) do nothing
       returning l.id
     )
     select (select count(*) from changed)::int + (select count(*) from added)::int as pending`

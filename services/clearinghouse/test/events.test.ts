@@ -1,5 +1,5 @@
 import { PutBucketNotificationConfigurationCommand, S3Client } from '@aws-sdk/client-s3'
-import { awsClientConfig, openQueue } from '@ferry/cloud'
+import { awsClientConfig, type ObjectStore, openQueue } from '@ferry/cloud'
 import { awsTestOptions, createTestQueue, type TestQueue } from '@ferry/cloud/testing'
 import type { TestDatabase } from '@ferry/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -42,13 +42,26 @@ describe('S3 event notifications', () => {
 const aws = awsTestOptions()
 describe.runIf(aws)('S3_EVENTS_QUEUE_URL (moto)', () => {
   let db: TestDatabase
-  let bucket: TestBucket
-  let queue: TestQueue
+  const cleanups: (() => Promise<void>)[] = []
 
   beforeAll(async () => {
     db = await migratedDatabase()
-    bucket = await openTestBucket()
-    queue = await createTestQueue(aws ?? {})
+  })
+
+  afterAll(async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup()
+    await db?.cleanup()
+  })
+
+  /**
+   * A bucket whose ObjectCreated events go to a queue, both new for each test: a closed service's
+   * long poll may still take the next message server-side, which must not be another test's.
+   */
+  async function eventedBucket(): Promise<{ bucket: TestBucket; queue: TestQueue }> {
+    const bucket = await openTestBucket()
+    cleanups.push(() => bucket.cleanup())
+    const queue = await createTestQueue(aws ?? {})
+    cleanups.push(() => queue.cleanup())
     const s3 = new S3Client(awsClientConfig(aws))
     await s3.send(
       new PutBucketNotificationConfigurationCommand({
@@ -59,28 +72,55 @@ describe.runIf(aws)('S3_EVENTS_QUEUE_URL (moto)', () => {
       }),
     )
     s3.destroy()
-  })
+    return { bucket, queue }
+  }
 
-  afterAll(async () => {
-    await queue?.cleanup()
-    await bucket?.cleanup()
-    await db?.cleanup()
-  })
-
-  it('loads a new file within seconds although the next poll is an hour away', async () => {
-    await bucket.put('evented/first.json', '[{"a":1}]')
-    const service = await startService({
+  function startEvented(
+    { bucket, queue }: { bucket: TestBucket; queue: TestQueue },
+    wrapStore?: (store: ObjectStore) => ObjectStore,
+  ) {
+    return startService({
       db,
       bucket,
       env: { POLL_INTERVAL: '3600', S3_EVENTS_QUEUE_URL: queue.url },
       events: openQueue(queue.url, { aws }),
+      wrapStore,
     })
+  }
+
+  it('loads a new file within seconds although the next poll is an hour away', async () => {
+    const evented = await eventedBucket()
+    await evented.bucket.put('evented/first.json', '[{"a":1}]')
+    const service = await startEvented(evented)
     try {
       await waitForStatus(db, 'evented/first.json', 'COMPLETED')
-      await bucket.put('evented/new.json', '[{"a":1},{"a":2}]')
+      await evented.bucket.put('evented/new.json', '[{"a":1},{"a":2}]')
       await waitForStatus(db, 'evented/new.json', 'COMPLETED')
       expect(await countRecords(db, 'evented/new.json')).toBe(2)
     } finally {
+      await service.close()
+    }
+  })
+
+  it('loads a file named by an event while the listing of the bucket hangs', async () => {
+    const evented = await eventedBucket()
+    let releaseListing = () => {}
+    const listingHeld = new Promise<void>((resolve) => {
+      releaseListing = resolve
+    })
+    const service = await startEvented(evented, (store) => ({
+      ...store,
+      name: store.name,
+      list: async (options) => {
+        await listingHeld
+        return store.list(options)
+      },
+    }))
+    try {
+      await evented.bucket.put('evented/while-listing.json', '[{"a":1}]')
+      await waitForStatus(db, 'evented/while-listing.json', 'COMPLETED')
+    } finally {
+      releaseListing()
       await service.close()
     }
   })
