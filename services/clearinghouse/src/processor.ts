@@ -12,8 +12,10 @@ export interface ProcessorOptions extends ProcessOptions {
 export interface Processor {
   /**
    * Until `signal` aborts: lists the bucket every poll interval and keeps up to `concurrency`
-   * files loading, claiming the next as soon as one ends. A failing database or bucket pauses
-   * the work (logged) and it resumes by itself on a later round; the loop itself never fails.
+   * files loading, claiming the next as soon as one ends. The listing runs beside the claiming,
+   * so a slow bucket never holds back a file an event made due. A failing database or bucket
+   * pauses the work (logged): claiming is retried after a short backoff (up to a poll interval),
+   * listing at the next poll; the loop itself never fails.
    * On abort, stops claiming, releases unfinished files and resolves once they rolled back.
    */
   run(signal: AbortSignal): Promise<void>
@@ -25,6 +27,9 @@ export interface Processor {
    */
   check(): Promise<void>
 }
+
+/** The first pause before claiming again after a failed claiming round; doubles up to a poll. */
+const CLAIM_RETRY_MS = 500
 
 export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): Processor {
   const { sql, log } = deps
@@ -74,27 +79,42 @@ export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): P
     }
   }
 
-  async function round(signal: AbortSignal, pollDue: boolean): Promise<void> {
-    if (pollDue) await sync()
+  /** Releases what an earlier round could not, then claims files up to the concurrency. */
+  async function claim(signal: AbortSignal): Promise<boolean> {
     try {
       await releaseStranded()
       await fill(signal)
       claiming.succeeded()
+      return true
     } catch (error) {
       const failures = claiming.failed(error)
-      log.error({ err: error, failures }, 'poll failed: claiming files; processing paused')
+      log.error({ err: error, failures }, 'poll failed: claiming files; retrying shortly')
+      return false
     }
   }
 
   return {
     async run(signal) {
+      // The listing runs beside the claiming, so a slow bucket never holds back files that an
+      // event or a retry made due; its end wakes the loop to claim what it found.
+      let listed: Promise<void> | undefined
       let nextPoll = 0
+      let retryMs = CLAIM_RETRY_MS
       while (!signal.aborted) {
-        const pollDue = Date.now() >= nextPoll
-        if (pollDue) nextPoll = Date.now() + options.pollIntervalMs
-        await round(signal, pollDue)
-        await waker.sleep(nextPoll - Date.now(), signal)
+        if (!listed && Date.now() >= nextPoll) {
+          nextPoll = Date.now() + options.pollIntervalMs
+          listed = sync().finally(() => {
+            listed = undefined
+            waker.wake()
+          })
+        }
+        const claimed = await claim(signal)
+        // A due poll waits for the running listing to end (it wakes the loop).
+        const untilPoll = listed ? Math.max(nextPoll - Date.now(), 1000) : nextPoll - Date.now()
+        await waker.sleep(claimed ? untilPoll : Math.min(untilPoll, retryMs), signal)
+        retryMs = claimed ? CLAIM_RETRY_MS : Math.min(retryMs * 2, options.pollIntervalMs)
       }
+      await listed
       await Promise.allSettled([...active])
     },
     wake: () => waker.wake(),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { CloudError, type ObjectStore } from '@ferry/cloud'
 import { startTcpProxy, type TestDatabase } from '@ferry/db/testing'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   countRecords,
   fileRow,
@@ -138,6 +138,29 @@ describe('database outage', () => {
     expect(await countRecords(db, 'big.json')).toBe(60_000)
     expect(big.record_count).toBe(60_000)
     expect((await s.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200)
+  })
+  it('claims again within seconds of the database coming back, not at the next poll', async () => {
+    const target = new URL(db.url)
+    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
+    cleanups.push(() => proxy.close())
+    await bucket.put('before.json', JSON.stringify(sampleRecords(60_000)))
+    const s = await service({
+      databaseUrl: proxy.via(db.url),
+      batch: { records: 500 },
+      env: { POLL_INTERVAL: '3600' },
+    })
+    await waitForLoading(s, 'before.json')
+    await proxy.cut()
+    await vi.waitFor(
+      async () => {
+        const ready = await s.app.inject({ method: 'GET', url: '/ready' })
+        expect(ready.json().checks.poll).toContain('claiming files failed')
+      },
+      { timeout: 10_000, interval: 100 },
+    )
+    await proxy.restore()
+    await waitForStatus(db, 'before.json', 'COMPLETED', 30_000)
+    expect(await countRecords(db, 'before.json')).toBe(60_000)
   })
 })
 
