@@ -51,9 +51,11 @@ async function memoryRise<T>(work: () => Promise<T>): Promise<{ result: T; riseB
   }
   const before = held()
   let peak = before
+  // Each sample is a full collection that stops the event loop (100 ms and more on a busy
+  // machine): sampled every 50 ms, the upload starved and the test timed out under load.
   const timer = setInterval(() => {
     peak = Math.max(peak, held())
-  }, 50)
+  }, 250)
   try {
     return { result: await work(), riseBytes: peak - before }
   } finally {
