@@ -112,7 +112,7 @@ async function racePuts(
   count: number,
   options: object,
 ): Promise<string[]> {
-  const module = fileURLToPath(new URL('../src/objects-local.ts', import.meta.url))
+  const module = fileURLToPath(new URL('../src/objects/local/driver.ts', import.meta.url))
   const script = `
     const { openLocalObjects } = await import(process.argv[1])
     const store = openLocalObjects(process.argv[2], {})

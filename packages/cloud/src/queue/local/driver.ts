@@ -20,16 +20,16 @@
 import { access, constants, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CloudError } from './errors.ts'
-import type { OutgoingMessage, Queue, ReceiveOptions, SendResult } from './queue.ts'
-import { fsError, syncDirectory, writeMessage } from './queue-local-files.ts'
+import { CloudError } from '../../errors.ts'
+import type { OutgoingMessage, Queue, ReceiveOptions, SendResult } from '../queue.ts'
+import { fsError, syncDirectory, writeMessage } from './files.ts'
 import {
   claimVisible,
   countMessages,
   deleteLeased,
   leaseState,
   setLeaseVisibility,
-} from './queue-local-lease.ts'
+} from './lease.ts'
 
 export interface LocalQueueOptions {
   /** Receives after which a message moves to `<dir>/dead-letter`. Unset: never. */

@@ -8,10 +8,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { attachmentFor } from './disposition.ts'
-import { isCloudError } from './errors.ts'
-import type { ObjectStore } from './objects.ts'
-import { formBoundary, MultipartError, readUpload } from './objects-local-multipart.ts'
+import { attachmentFor } from '../../disposition.ts'
+import { isCloudError } from '../../errors.ts'
+import type { ObjectStore } from '../store.ts'
+import { formBoundary, MultipartError, readUpload } from './multipart.ts'
 
 export interface LocalPresignOptions {
   /** The origin (and any path) where a server runs `serveLocalPresigned`, e.g. `http://127.0.0.1:3000`. */
