@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises'
 import { attachmentFor } from '../../disposition.ts'
 import { isCloudError } from '../../errors.ts'
 import type { ObjectStore } from '../store.ts'
-import { formBoundary, MultipartError, readUpload } from './multipart.ts'
+import { isForm, MultipartError, readUpload } from './multipart.ts'
 
 export interface LocalPresignOptions {
   /** The origin (and any path) where a server runs `serveLocalPresigned`, e.g. `http://127.0.0.1:3000`. */
@@ -121,9 +121,11 @@ async function servePost(
   request: IncomingMessage,
   response: ServerResponse,
 ) {
-  const boundary = formBoundary(request.headers['content-type'])
-  if (!boundary) return reply(response, 400, 'InvalidArgument', 'POST requires multipart/form-data')
-  const { fields, file } = await readUpload(request, boundary)
+  const contentType = request.headers['content-type']
+  if (!isForm(contentType)) {
+    return reply(response, 400, 'InvalidArgument', 'POST requires multipart/form-data')
+  }
+  const { fields, file } = await readUpload(request, contentType)
   if (fields.get('key') !== key) {
     return reply(
       response,
