@@ -2,6 +2,7 @@ export { type AwsClientConfig, type AwsOptions, awsClientConfig } from './aws.ts
 export { CloudError, CloudErrorCode, fromSdkError, isCloudError } from './errors.ts'
 export { isLocalUrl, parseLocalUrl } from './local-url.ts'
 export { type LocalObjectsOptions, serveLocalPresigned } from './objects/local/driver.ts'
+export { parseRangeHeader, type RangeRequest } from './objects/range.ts'
 export type {
   DeleteResult,
   GetOptions,

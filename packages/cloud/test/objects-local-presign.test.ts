@@ -68,3 +68,33 @@ describe('local objects: presigned POST forms', () => {
     expect(await store.head('post/cut')).toBeUndefined()
   })
 })
+
+describe('local objects: ranges of a presigned GET', () => {
+  it('serves a suffix range with its content range', async () => {
+    await store.put('get/suffix', '0123456789')
+    const response = await fetch(await store.presignGet('get/suffix', 60), {
+      headers: { range: 'bytes=-4' },
+    })
+    expect(response.status).toBe(206)
+    expect(response.headers.get('content-range')).toBe('bytes 6-9/10')
+    expect(await response.text()).toBe('6789')
+  })
+
+  it('answers 416 InvalidRange to a range past the end', async () => {
+    await store.put('get/past', '0123')
+    const response = await fetch(await store.presignGet('get/past', 60), {
+      headers: { range: 'bytes=10-' },
+    })
+    expect(response.status).toBe(416)
+    expect(await response.text()).toContain('InvalidRange')
+  })
+
+  it('sends the whole object for several ranges', async () => {
+    await store.put('get/multi', '0123456789')
+    const response = await fetch(await store.presignGet('get/multi', 60), {
+      headers: { range: 'bytes=0-1,4-5' },
+    })
+    expect(response.status).toBe(200)
+    expect(await response.text()).toBe('0123456789')
+  })
+})
