@@ -1,7 +1,7 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ObjectStore } from '../src/index.ts'
-import { openLocalFixture } from './objects-contract.ts'
+import { openLocalFixture } from './objects-fixtures.ts'
 
 let fixture: Awaited<ReturnType<typeof openLocalFixture>>
 let store: ObjectStore

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CloudError, type ObjectStore, openObjects } from '../src/index.ts'
-import { openLocalFixture } from './objects-contract.ts'
+import { openLocalFixture } from './objects-fixtures.ts'
 
 let fixture: Awaited<ReturnType<typeof openLocalFixture>>
 let store: ObjectStore
