@@ -48,7 +48,8 @@ function invalid(message: string): CloudError {
   return new CloudError('InvalidArgument', message)
 }
 
-function checkBatch(messages: OutgoingMessage[]): void {
+/** Throws InvalidArgument for a batch SQS refuses whole: over 10 entries or 1 MiB, repeated ids. */
+export function checkBatch(messages: OutgoingMessage[]): void {
   if (messages.length > MAX_BATCH) {
     throw invalid(`a batch holds at most 10 messages, not ${messages.length}`)
   }
