@@ -2,7 +2,7 @@
 // schema holding one user with all three records, dropped on SIGTERM) with in-process stand-ins
 // for S3 (both buckets), SNS and SQS. Announces `{ port, databaseUrl }`, the schema's URL for the reference.
 import { join } from 'node:path'
-import type { Topic } from '@ferry/cloud'
+import { memoryQueue, memoryStore, memoryTopic } from '@ferry/cloud/testing'
 import { createTestDatabase } from '@ferry/db/testing'
 import { Value } from '@sinclair/typebox/value'
 import { buildApp } from '../../../services/api/src/app.ts'
@@ -10,15 +10,7 @@ import { Config } from '../../../services/api/src/config.ts'
 import { KINDS } from '../../../services/api/src/users/kinds.ts'
 import { insertRecord } from '../../../services/api/src/users/records.ts'
 import { API_SECRET, BENCH_USER } from '../payload.ts'
-import { memoryQueue, memoryStore } from '../standins.ts'
 import { peakRssMb, serve } from './child.ts'
-
-const topic: Topic = {
-  arn: 'memory',
-  publish: async () => ({ messageId: 'memory' }),
-  ping: async () => {},
-  close: async () => {},
-}
 
 async function seedUser(sql: Parameters<typeof insertRecord>[0]) {
   await insertRecord(sql, KINDS.personal, {
@@ -62,7 +54,7 @@ if (import.meta.main) {
     db,
     store: memoryStore(),
     files: memoryStore(),
-    topic,
+    topic: memoryTopic(),
     queue: memoryQueue(),
   })
   const close = async () => {

@@ -1,13 +1,13 @@
 // `node src/servers/ingest.ts service|bare`: the ingest-api built with in-process SQS/SSM
 // stand-ins, or the reference — a bare Fastify route answering `{}` — listening on a free port.
 // Stats: the AWS requests the service made, the messages it published and its peak RSS.
+import { memoryQueue, memorySecret } from '@ferry/cloud/testing'
 import { Value } from '@sinclair/typebox/value'
 import Fastify from 'fastify'
 import { buildApp } from '../../../services/ingest-api/src/app.ts'
 import { Config } from '../../../services/ingest-api/src/config.ts'
 import { BENCH_TOKEN } from '../payload.ts'
-import { type Calls, probeQueue } from '../probes.ts'
-import { memoryQueue, memorySecret } from '../standins.ts'
+import { type Calls, probeQueue, tally } from '../probes.ts'
 import { peakRssMb, serve } from './child.ts'
 
 export interface IngestStats {
@@ -24,7 +24,9 @@ async function service() {
   })
   const probe = probeQueue(memoryQueue({ retain: false }))
   const ssm: Calls = {}
-  const secret = memorySecret(BENCH_TOKEN, config.TOKEN_CACHE_TTL_SECONDS, ssm)
+  const secret = memorySecret(BENCH_TOKEN, config.TOKEN_CACHE_TTL_SECONDS, () =>
+    tally(ssm, 'GetParameter'),
+  )
   const { app, publisher } = buildApp({ config, queue: probe.queue, secret })
   const stats = (): IngestStats => ({
     calls: { ...probe.calls, ...ssm },

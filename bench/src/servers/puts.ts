@@ -2,9 +2,9 @@
 // PutObject calls of the same bodies with the same options at the same concurrency, no queue.
 // Prints a DrainResult line.
 import { type ObjectStore, openObjects } from '@ferry/cloud'
+import { memoryStore } from '@ferry/cloud/testing'
 import { envelopeBody } from '../payload.ts'
 import { probeStore } from '../probes.ts'
-import { memoryStore } from '../standins.ts'
 import {
   awsFromEnv,
   CONCURRENCY,

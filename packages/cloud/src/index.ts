@@ -1,6 +1,8 @@
 export { type AwsClientConfig, type AwsOptions, awsClientConfig } from './aws.ts'
 export { CloudError, CloudErrorCode, fromSdkError, isCloudError } from './errors.ts'
 export { isLocalUrl, parseLocalUrl } from './local-url.ts'
+export { type LocalObjectsOptions, serveLocalPresigned } from './objects/local/driver.ts'
+export { parseRangeHeader, type RangeRequest } from './objects/range.ts'
 export type {
   DeleteResult,
   GetOptions,
@@ -13,8 +15,7 @@ export type {
   PutOptions,
   UploadOptions,
   UploadResult,
-} from './objects.ts'
-export { type LocalObjectsOptions, serveLocalPresigned } from './objects-local.ts'
+} from './objects/store.ts'
 export { type CloudOptions, openObjects, openQueue, openSecret, openTopic } from './open.ts'
 export type {
   OutgoingMessage,
@@ -23,7 +24,7 @@ export type {
   ReceivedMessage,
   ReceiveOptions,
   SendResult,
-} from './queue.ts'
-export { cacheSecret, type Secret, type SecretReader } from './secrets.ts'
-export type { PublishInput, SnsNotification, Topic } from './topic.ts'
-export { subscribeLocalQueue } from './topic-local.ts'
+} from './queue/queue.ts'
+export { cacheSecret, type Secret, type SecretReader } from './secrets/secret.ts'
+export { subscribeLocalQueue } from './topic/local.ts'
+export type { PublishInput, SnsNotification, Topic } from './topic/topic.ts'

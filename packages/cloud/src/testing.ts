@@ -25,6 +25,8 @@ import {
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { type AwsOptions, awsClientConfig } from './aws.ts'
 
+export * from './testing/standins.ts'
+
 /**
  * The emulator settings from `AWS_ENDPOINT_URL`, or undefined when none is set. Gives the SDK dummy
  * credentials when none are set (emulators accept any). With `FERRY_REQUIRE_AWS=1` (CI) a missing

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ObjectStore, openObjects } from '../src/index.ts'
-import { listAll, openLocalFixture } from './objects-contract.ts'
+import { listAll, openLocalFixture } from './objects-fixtures.ts'
 
 let fixture: Awaited<ReturnType<typeof openLocalFixture>>
 let store: ObjectStore

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CloudError, type ObjectStore, openObjects } from '../src/index.ts'
-import { openLocalFixture } from './objects-contract.ts'
+import { openLocalFixture } from './objects-fixtures.ts'
 
 let fixture: Awaited<ReturnType<typeof openLocalFixture>>
 let store: ObjectStore
@@ -112,7 +112,7 @@ async function racePuts(
   count: number,
   options: object,
 ): Promise<string[]> {
-  const module = fileURLToPath(new URL('../src/objects-local.ts', import.meta.url))
+  const module = fileURLToPath(new URL('../src/objects/local/driver.ts', import.meta.url))
   const script = `
     const { openLocalObjects } = await import(process.argv[1])
     const store = openLocalObjects(process.argv[2], {})

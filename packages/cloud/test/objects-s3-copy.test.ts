@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { openObjects } from '../src/index.ts'
-import { MAX_SINGLE_COPY_BYTES, partRanges } from '../src/objects-s3-copy.ts'
+import { MAX_SINGLE_COPY_BYTES, partRanges } from '../src/objects/s3-copy.ts'
 
 const GiB = 1024 ** 3
 const aws = { endpoint: 'http://127.0.0.1:1', region: 'us-east-1', maxAttempts: 1 }

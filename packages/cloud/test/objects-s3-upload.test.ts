@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { awsClientConfig } from '../src/aws.ts'
 import { type ObjectStore, openObjects } from '../src/index.ts'
 import { awsTestOptions, createTestBucket, type TestBucket } from '../src/testing.ts'
-import { brokenBody, generated } from './objects-contract.ts'
+import { brokenBody, generated } from './objects-fixtures.ts'
 
 const MiB = 1024 * 1024
 const aws = awsTestOptions()

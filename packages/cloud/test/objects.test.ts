@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { openObjects } from '../src/index.ts'
 import { awsTestOptions, createTestBucket } from '../src/testing.ts'
-import { objectStoreContract, openLocalFixture } from './objects-contract.ts'
+import { objectStoreContract } from './objects-contract.ts'
+import { openLocalFixture } from './objects-fixtures.ts'
 
 objectStoreContract('local objects', openLocalFixture, { keyAlsoFolder: false })
 

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it, type TestContext } from 'vitest'
-import type { OutgoingMessage, Queue, QueueDepth, ReceivedMessage } from '../src/queue.ts'
+import type { OutgoingMessage, Queue, QueueDepth, ReceivedMessage } from '../src/queue/queue.ts'
 
 export interface QueueFixture {
   queue: Queue

@@ -4,7 +4,7 @@
  * empty and reports `{ ids }` of everything it received.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { openLocalQueue } from '../src/queue-local.ts'
+import { openLocalQueue } from '../src/queue/local/driver.ts'
 
 const queue = openLocalQueue(process.argv[2] ?? '', { visibilityTimeout: 60 })
 const go = new Promise((resolve) => process.once('message', resolve))

@@ -3,8 +3,8 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { Queue } from '../src/queue.ts'
-import { openLocalQueue } from '../src/queue-local.ts'
+import { openLocalQueue } from '../src/queue/local/driver.ts'
+import type { Queue } from '../src/queue/queue.ts'
 import { batch, drainIds } from './queue-contract.ts'
 
 const RECEIVER = join(import.meta.dirname, 'queue-local-receiver.ts')

@@ -1,6 +1,6 @@
 import { describe, expect, it, type TestContext } from 'vitest'
-import type { Queue } from '../src/queue.ts'
-import type { SnsNotification, Topic } from '../src/topic.ts'
+import type { Queue } from '../src/queue/queue.ts'
+import type { SnsNotification, Topic } from '../src/topic/topic.ts'
 
 export interface TopicFixture {
   topic: Topic

@@ -1,9 +1,9 @@
 import type { Readable } from 'node:stream'
-import { isCloudError, type ObjectInfo, type ObjectStore } from '@ferry/cloud'
+import { isCloudError, type ObjectInfo, type ObjectStore, parseRangeHeader } from '@ferry/cloud'
 import { conflict, HttpProblem, notFound, unprocessable } from '@ferry/kit'
 import { cloudCall } from '../unavailable.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
-import { attachmentDisposition, parseRange } from './http.ts'
+import { attachmentDisposition } from './http.ts'
 import { lastSegment, relativePath, resolvePath } from './paths.ts'
 import type { ListItem } from './schemas.ts'
 
@@ -39,14 +39,13 @@ export function createFiles(store: ObjectStore) {
       headers: { 'content-range': `bytes */${size}` },
     })
 
-  /** The store's range for a Range header; a suffix range needs the size first. */
+  /** The store's range for a Range header, which is read against the file's size. */
   const rangeOf = async (key: string, header: string | undefined) => {
-    const range = parseRange(header)
-    if (range.kind === 'none') return undefined
-    if (range.kind === 'from') return { start: range.start, end: range.end }
+    if (header === undefined) return undefined
     const info = await headKey(key)
-    if (range.length === 0 || info.size === 0) throw unsatisfiable(info.size)
-    return { start: Math.max(0, info.size - range.length), end: info.size - 1 }
+    const range = parseRangeHeader(header, info.size)
+    if (range.kind === 'unsatisfiable') throw unsatisfiable(info.size)
+    return range.kind === 'part' ? { start: range.start, end: range.end } : undefined
   }
 
   const openRange = async (key: string, range: { start: number; end?: number } | undefined) => {

@@ -1,27 +1,4 @@
-/** HTTP details of file downloads: Range requests and Content-Disposition. */
-
-/** What a `Range` header asks for, as far as this api serves it. */
-export type RangeRequest =
-  | { kind: 'none' }
-  | { kind: 'from'; start: number; end?: number }
-  | { kind: 'suffix'; length: number }
-
-/**
- * Parses a single `bytes=` range (`a-b`, `a-` or `-n`). A header that is absent, malformed, or
- * asks for several ranges is ignored (the whole file is sent), as RFC 9110 allows.
- */
-export function parseRange(header: string | undefined): RangeRequest {
-  const match = header && /^\s*bytes\s*=\s*(\d*)\s*-\s*(\d*)\s*$/i.exec(header)
-  if (!match) return { kind: 'none' }
-  const [, first = '', last = ''] = match
-  if (first === '' && last === '') return { kind: 'none' }
-  if (first === '') return { kind: 'suffix', length: Number(last) }
-  const start = Number(first)
-  if (last === '') return { kind: 'from', start }
-  const end = Number(last)
-  if (end < start || !Number.isSafeInteger(end)) return { kind: 'none' }
-  return { kind: 'from', start, end }
-}
+/** HTTP details of file downloads: Content-Disposition. */
 
 /** Percent-encodes all but RFC 8187 attr-chars. */
 function encodeRfc8187(value: string): string {

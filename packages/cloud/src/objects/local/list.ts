@@ -1,6 +1,6 @@
-import { CloudError } from './errors.ts'
-import type { ListOptions, ListPage, ObjectInfo } from './objects.ts'
-import { type WalkScope, walkKeys } from './objects-local-walk.ts'
+import { CloudError } from '../../errors.ts'
+import type { ListOptions, ListPage, ObjectInfo } from '../store.ts'
+import { type WalkScope, walkKeys } from './walk.ts'
 
 /** Maps `items` through `fn` with at most `limit` calls in flight. */
 export async function mapLimit<T, R>(

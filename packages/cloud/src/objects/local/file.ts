@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { CloudError } from './errors.ts'
+import { CloudError } from '../../errors.ts'
 /** Maps a filesystem error to a CloudError (ENOENT → NotFound). */
 export function fsError(error: unknown, what: string): CloudError {
   if (error instanceof CloudError) return error

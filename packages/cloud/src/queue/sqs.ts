@@ -8,8 +8,8 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs'
-import { type AwsOptions, awsClientConfig } from './aws.ts'
-import { CloudError, fromSdkError } from './errors.ts'
+import { type AwsOptions, awsClientConfig } from '../aws.ts'
+import { CloudError, fromSdkError } from '../errors.ts'
 import type { OutgoingMessage, Queue, ReceivedMessage, ReceiveOptions } from './queue.ts'
 
 const MAX_BATCH = 10

@@ -20,16 +20,16 @@
 import { access, constants, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CloudError } from './errors.ts'
-import type { OutgoingMessage, Queue, ReceiveOptions, SendResult } from './queue.ts'
-import { fsError, syncDirectory, writeMessage } from './queue-local-files.ts'
+import { CloudError } from '../../errors.ts'
+import type { OutgoingMessage, Queue, ReceiveOptions, SendResult } from '../queue.ts'
+import { fsError, syncDirectory, writeMessage } from './files.ts'
 import {
   claimVisible,
   countMessages,
   deleteLeased,
   leaseState,
   setLeaseVisibility,
-} from './queue-local-lease.ts'
+} from './lease.ts'
 
 export interface LocalQueueOptions {
   /** Receives after which a message moves to `<dir>/dead-letter`. Unset: never. */
@@ -48,7 +48,8 @@ function invalid(message: string): CloudError {
   return new CloudError('InvalidArgument', message)
 }
 
-function checkBatch(messages: OutgoingMessage[]): void {
+/** Throws InvalidArgument for a batch SQS refuses whole: over 10 entries or 1 MiB, repeated ids. */
+export function checkBatch(messages: OutgoingMessage[]): void {
   if (messages.length > MAX_BATCH) {
     throw invalid(`a batch holds at most 10 messages, not ${messages.length}`)
   }

@@ -2,16 +2,16 @@ import { constants } from 'node:fs'
 import { access, mkdir } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { Readable } from 'node:stream'
-import { CloudError } from './errors.ts'
-import type { ObjectStore, PutOptions } from './objects.ts'
-import { fsError, sweepTemp, writeTemp } from './objects-local-file.ts'
-import { checkKey, isFolderKey, pathProblem, unstorableError } from './objects-local-keys.ts'
-import { listPage, mapLimit } from './objects-local-list.ts'
-import { type LocalPresignOptions, presignLocalUrl } from './objects-local-presign.ts'
-import { openTree } from './objects-local-tree.ts'
-import { meterBody } from './objects-upload.ts'
+import { CloudError } from '../../errors.ts'
+import type { ObjectStore, PutOptions } from '../store.ts'
+import { meterBody } from '../upload.ts'
+import { fsError, sweepTemp, writeTemp } from './file.ts'
+import { checkKey, isFolderKey, pathProblem, unstorableError } from './keys.ts'
+import { listPage, mapLimit } from './list.ts'
+import { type LocalPresignOptions, presignLocalUrl } from './presign.ts'
+import { openTree } from './tree.ts'
 
-export { serveLocalPresigned } from './objects-local-presign.ts'
+export { serveLocalPresigned } from './presign.ts'
 
 export interface LocalObjectsOptions {
   /** Where `serveLocalPresigned` is mounted and the HMAC secret; presigning throws without it. */
@@ -56,7 +56,7 @@ function readable(key: string): boolean {
 /**
  * A directory as an object store: the object `a/b.json` is the file `<dir>/a/b.json`, holding
  * exactly its bytes; etags, content types and user metadata are kept in `<dir>/.ferry/` (see
- * objects-local-meta.ts), so any file a person puts in the directory is an object too. A key
+ * meta.ts), so any file a person puts in the directory is an object too. A key
  * whose path is taken (`a/b` when the object `a` exists, or `a` when keys start with `a/`) or
  * that a filesystem cannot name fails with InvalidArgument "cannot be stored in a local bucket".
  */

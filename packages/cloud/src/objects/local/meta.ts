@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, unlink, writeFile } from 'node:fs/promises'
 import { extname, join } from 'node:path'
-import type { ObjectInfo } from './objects.ts'
+import type { ObjectInfo } from '../store.ts'
 
 export interface Version {
   /** `fileId` of a file, or `dir:<inode>` of a folder marker's directory. */

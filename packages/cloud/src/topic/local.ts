@@ -8,11 +8,11 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, rename, rmdir, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CloudError } from './errors.ts'
-import { isLocalUrl, LOCAL_SCHEME, parseLocalUrl } from './local-url.ts'
-import type { Queue } from './queue.ts'
-import { openLocalQueue } from './queue-local.ts'
-import { errnoOf, fsError } from './queue-local-files.ts'
+import { CloudError } from '../errors.ts'
+import { isLocalUrl, LOCAL_SCHEME, parseLocalUrl } from '../local-url.ts'
+import { openLocalQueue } from '../queue/local/driver.ts'
+import { errnoOf, fsError } from '../queue/local/files.ts'
+import type { Queue } from '../queue/queue.ts'
 import type { PublishInput, SnsNotification, Topic } from './topic.ts'
 
 interface Subscriptions {
@@ -97,7 +97,12 @@ export async function subscribeLocalQueue(topicDir: string, queueSetting: string
   }
 }
 
-function notification(arn: string, messageId: string, input: PublishInput): SnsNotification {
+/** `input` wrapped as SNS wraps a message for an SQS subscriber (raw delivery off). */
+export function toNotification(
+  arn: string,
+  messageId: string,
+  input: PublishInput,
+): SnsNotification {
   const attributes = Object.entries(input.attributes ?? {})
   return {
     Type: 'Notification',
@@ -135,7 +140,7 @@ export function openLocalTopic(dir: string): Topic {
 
     async publish(input) {
       const messageId = randomUUID()
-      const body = JSON.stringify(notification(arn, messageId, input))
+      const body = JSON.stringify(toNotification(arn, messageId, input))
       for (const url of (await readSubscriptions(path)).queues) {
         const result = await queueFor(url).send([{ id: '0', body }])
         const failure = result.failed[0]

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
-import { CloudError } from './errors.ts'
-import { type CacheOptions, cacheSecret, type Secret } from './secrets.ts'
+import { CloudError } from '../errors.ts'
+import { type CacheOptions, cacheSecret, type Secret } from './secret.ts'
 
 /** A secret held in a local file (its content, surrounding white space trimmed). */
 export function openFileSecret(path: string, options: CacheOptions): Secret {

@@ -1,7 +1,7 @@
 import { type Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { CloudError } from './errors.ts'
-import type { UploadOptions } from './objects.ts'
+import { CloudError } from '../errors.ts'
+import type { UploadOptions } from './store.ts'
 
 /** An upload body passed through a byte counter that enforces the size limit and the signal. */
 export interface MeteredBody {

@@ -12,12 +12,12 @@ import {
 import { Upload } from '@aws-sdk/lib-storage'
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
-import { type AwsOptions, awsClientConfig } from './aws.ts'
-import { attachmentFor } from './disposition.ts'
-import { CloudError, fromSdkError, isCloudError } from './errors.ts'
-import type { ListPage, ObjectInfo, ObjectStore, PutOptions, UploadOptions } from './objects.ts'
-import { copyObject } from './objects-s3-copy.ts'
-import { meterBody } from './objects-upload.ts'
+import { type AwsOptions, awsClientConfig } from '../aws.ts'
+import { attachmentFor } from '../disposition.ts'
+import { CloudError, fromSdkError, isCloudError } from '../errors.ts'
+import { copyObject } from './s3-copy.ts'
+import type { ListPage, ObjectInfo, ObjectStore, PutOptions, UploadOptions } from './store.ts'
+import { meterBody } from './upload.ts'
 
 /**
  * An upload holds at most PART_BYTES × (PARTS_IN_FLIGHT + 1) of its body in memory: the parts

@@ -1,7 +1,7 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
-import { type AwsOptions, awsClientConfig } from './aws.ts'
-import { CloudError, fromSdkError } from './errors.ts'
-import { type CacheOptions, cacheSecret, type Secret } from './secrets.ts'
+import { type AwsOptions, awsClientConfig } from '../aws.ts'
+import { CloudError, fromSdkError } from '../errors.ts'
+import { type CacheOptions, cacheSecret, type Secret } from './secret.ts'
 
 /** An SSM parameter (SecureString, decrypted) read through the shared cache. */
 export function openSsmSecret(

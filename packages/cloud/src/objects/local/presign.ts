@@ -8,10 +8,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
-import { attachmentFor } from './disposition.ts'
-import { isCloudError } from './errors.ts'
-import type { ObjectStore } from './objects.ts'
-import { formBoundary, MultipartError, readUpload } from './objects-local-multipart.ts'
+import { attachmentFor } from '../../disposition.ts'
+import { CloudError, isCloudError } from '../../errors.ts'
+import { parseRangeHeader } from '../range.ts'
+import type { ObjectStore } from '../store.ts'
+import { isForm, MultipartError, readUpload } from './multipart.ts'
 
 export interface LocalPresignOptions {
   /** The origin (and any path) where a server runs `serveLocalPresigned`, e.g. `http://127.0.0.1:3000`. */
@@ -87,11 +88,16 @@ function signedKey(
   return { key, maxBytes: Number(max) }
 }
 
-/** Range `bytes=a-b` or `bytes=a-`; anything else reads the whole object, as S3 does. */
-function parseRange(header: string | undefined): { start: number; end?: number } | undefined {
-  const match = header && /^bytes=(\d+)-(\d*)$/.exec(header.trim())
-  if (!match) return undefined
-  return { start: Number(match[1]), ...(match[2] ? { end: Number(match[2]) } : {}) }
+/** The range a Range header asks for, read against the object's size. */
+async function rangeOf(store: ObjectStore, key: string, header: string | undefined) {
+  if (header === undefined) return undefined
+  const info = await store.head(key)
+  if (!info) throw new CloudError('NotFound', `${key} does not exist`)
+  const range = parseRangeHeader(header, info.size)
+  if (range.kind === 'unsatisfiable') {
+    throw new CloudError('InvalidArgument', `InvalidRange: ${header} of ${info.size} bytes`)
+  }
+  return range.kind === 'part' ? { start: range.start, end: range.end } : undefined
 }
 
 async function serveGet(
@@ -100,7 +106,7 @@ async function serveGet(
   request: IncomingMessage,
   response: ServerResponse,
 ) {
-  const object = await store.get(key, { range: parseRange(request.headers.range) })
+  const object = await store.get(key, { range: await rangeOf(store, key, request.headers.range) })
   response.writeHead(object.contentRange ? 206 : 200, {
     'content-type': object.contentType ?? 'binary/octet-stream',
     'content-length': object.size,
@@ -121,9 +127,11 @@ async function servePost(
   request: IncomingMessage,
   response: ServerResponse,
 ) {
-  const boundary = formBoundary(request.headers['content-type'])
-  if (!boundary) return reply(response, 400, 'InvalidArgument', 'POST requires multipart/form-data')
-  const { fields, file } = await readUpload(request, boundary)
+  const contentType = request.headers['content-type']
+  if (!isForm(contentType)) {
+    return reply(response, 400, 'InvalidArgument', 'POST requires multipart/form-data')
+  }
+  const { fields, file } = await readUpload(request, contentType)
   if (fields.get('key') !== key) {
     return reply(
       response,

@@ -5,7 +5,7 @@
  * key ending in `/` is a folder marker: an empty object kept as the directory itself. `.ferry/`
  * holds the store's own files and is no key's.
  */
-import { CloudError } from './errors.ts'
+import { CloudError } from '../../errors.ts'
 
 export const RESERVED = '.ferry'
 const MAX_KEY_BYTES = 1024

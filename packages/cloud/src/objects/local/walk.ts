@@ -5,7 +5,7 @@
 import type { Dirent } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { checkKey, compareKeys, pathProblem, RESERVED } from './objects-local-keys.ts'
+import { checkKey, compareKeys, pathProblem, RESERVED } from './keys.ts'
 
 interface Entry {
   path: string

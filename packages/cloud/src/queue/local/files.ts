@@ -1,11 +1,11 @@
 /**
  * The on-disk layer of the local queue: message file names, ids, durable writes and the mapping of
- * filesystem errors to CloudError. See queue-local.ts for the directory layout.
+ * filesystem errors to CloudError. See driver.ts for the directory layout.
  */
 import { open, readdir, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { uuidv7 } from '@ferry/schemas'
-import { CloudError } from './errors.ts'
+import { CloudError } from '../../errors.ts'
 
 /** What a message file's name says: when it becomes visible, which message, how often received. */
 export interface MessageName {

@@ -6,18 +6,11 @@
 import { createHash } from 'node:crypto'
 import { type FileHandle, mkdir, open, readdir, rmdir, stat, unlink } from 'node:fs/promises'
 import { dirname, join, relative, sep } from 'node:path'
-import { CloudError } from './errors.ts'
-import type { ObjectInfo, PutOptions } from './objects.ts'
-import {
-  fileId,
-  isMissing,
-  md5Of,
-  renameInto,
-  type TempFile,
-  withLock,
-} from './objects-local-file.ts'
-import { isFolderKey, RESERVED, unstorableError } from './objects-local-keys.ts'
-import { guessType, openSidecars, toInfo, type Version } from './objects-local-meta.ts'
+import { CloudError } from '../../errors.ts'
+import type { ObjectInfo, PutOptions } from '../store.ts'
+import { fileId, isMissing, md5Of, renameInto, type TempFile, withLock } from './file.ts'
+import { isFolderKey, RESERVED, unstorableError } from './keys.ts'
+import { guessType, openSidecars, toInfo, type Version } from './meta.ts'
 
 const noop = () => undefined
 const stripQuotes = (etag: string) => etag.replaceAll('"', '')

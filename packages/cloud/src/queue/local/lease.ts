@@ -1,10 +1,10 @@
 /**
  * The state changes of the local queue, each one atomic `rename()` or `unlink()` of a message file
- * (see the layout in queue-local.ts). A caller that loses a race sees ENOENT and moves on.
+ * (see the layout in driver.ts). A caller that loses a race sees ENOENT and moves on.
  */
 import { mkdir, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { QueueDepth, ReceivedMessage } from './queue.ts'
+import type { QueueDepth, ReceivedMessage } from '../queue.ts'
 import {
   errnoOf,
   formatName,
@@ -14,7 +14,7 @@ import {
   parseName,
   renameIfPresent,
   type StoredMessage,
-} from './queue-local-files.ts'
+} from './files.ts'
 
 export interface QueueDirs {
   messages: string

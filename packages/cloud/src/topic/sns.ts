@@ -4,8 +4,8 @@ import {
   PublishCommand,
   SNSClient,
 } from '@aws-sdk/client-sns'
-import { type AwsOptions, awsClientConfig } from './aws.ts'
-import { fromSdkError } from './errors.ts'
+import { type AwsOptions, awsClientConfig } from '../aws.ts'
+import { fromSdkError } from '../errors.ts'
 import type { Topic } from './topic.ts'
 
 function toSnsAttributes(
