@@ -47,8 +47,13 @@ export class DbError extends Error {
   }
 }
 
-/** The transient code of `error` or of an error it was caused by, if it has one. */
+/**
+ * The transient code of `error` or of an error it was caused by, if it has one. An error that
+ * says itself whether it is transient (a CloudError caused by a refused connection) is another
+ * driver's verdict and never the database's.
+ */
 function transientCode(error: unknown): string | undefined {
+  if (typeof (error as { transient?: unknown } | null)?.transient === 'boolean') return undefined
   let current = error
   for (let depth = 0; depth < 4 && typeof current === 'object' && current !== null; depth++) {
     const { code, cause } = current as { code?: unknown; cause?: unknown }

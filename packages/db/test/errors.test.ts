@@ -111,4 +111,14 @@ describe('isTransientDbError', () => {
   ])('is false for %s', (_, fields) => {
     expect(isTransientDbError(Object.assign(new Error('no'), fields))).toBe(false)
   })
+
+  it("leaves another driver's error alone, whatever caused it", () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })
+    const cloud = Object.assign(new Error('GetObject a.json', { cause: refused }), {
+      transient: true,
+      dependency: 'the bucket',
+    })
+    expect(isTransientDbError(cloud)).toBe(false)
+    expect(fromDbError(cloud)).toBe(cloud)
+  })
 })
