@@ -17,6 +17,22 @@ export type CloudErrorCode = (typeof CloudErrorCode)[keyof typeof CloudErrorCode
 
 const TRANSIENT: ReadonlySet<CloudErrorCode> = new Set(['Throttled', 'Unavailable'])
 
+/** What a transient CloudError names as unavailable; the kit shows it to clients in its 503. */
+export const CloudDependency = {
+  bucket: 'the bucket',
+  queue: 'the queue',
+  topic: 'the topic',
+  secrets: 'the secret store',
+} as const
+export type CloudDependency = (typeof CloudDependency)[keyof typeof CloudDependency]
+
+export interface CloudErrorOptions {
+  cause?: unknown
+  keyProblem?: string
+  /** The port the error came from; set by drivers on every error that may be transient. */
+  dependency?: CloudDependency
+}
+
 export class CloudError extends Error {
   readonly code: CloudErrorCode
   /** True when the same call may succeed later (throttling, 5xx, network). */
@@ -26,17 +42,26 @@ export class CloudError extends Error {
    * local bucket's key whose path is taken: why, in words a client may read.
    */
   readonly keyProblem: string | undefined
+  /** The port that failed, e.g. "the queue": what the kit's 503 names when `transient`. */
+  readonly dependency: CloudDependency | undefined
 
-  constructor(
-    code: CloudErrorCode,
-    message: string,
-    options?: { cause?: unknown; keyProblem?: string },
-  ) {
+  constructor(code: CloudErrorCode, message: string, options?: CloudErrorOptions) {
     super(message, options)
     this.name = 'CloudError'
     this.code = code
     this.transient = TRANSIENT.has(code)
     this.keyProblem = options?.keyProblem
+    this.dependency = options?.dependency
+  }
+
+  /**
+   * The answer the kit gives a client for this error when the client is at fault: a key the
+   * store cannot hold is a 400 saying why. Undefined otherwise.
+   */
+  get clientProblem(): { status: number; detail: string; code: string } | undefined {
+    if (this.keyProblem === undefined) return undefined
+    const detail = `The bucket cannot hold this key: ${this.keyProblem}`
+    return { status: 400, detail, code: 'key_not_storable' }
   }
 }
 
@@ -86,9 +111,13 @@ const NETWORK = new Set([
 
 /**
  * Maps an AWS SDK v3 (or Node network) error to a CloudError. `what` names the operation and its
- * target for the message, e.g. `GetObject payloads/a.json`.
+ * target for the message, e.g. `GetObject payloads/a.json`; `dependency` the port it came from.
  */
-export function fromSdkError(error: unknown, what: string): CloudError {
+export function fromSdkError(
+  error: unknown,
+  what: string,
+  dependency?: CloudDependency,
+): CloudError {
   if (error instanceof CloudError) return error
   const e = (error ?? {}) as SdkErrorShape
   const name = e.name ?? e.Code ?? e.code ?? 'Error'
@@ -110,5 +139,5 @@ export function fromSdkError(error: unknown, what: string): CloudError {
   else if (status !== undefined && status >= 400) code = 'InvalidArgument'
   else if (status === undefined && e.$metadata === undefined && error instanceof Error)
     code = 'Unavailable'
-  return new CloudError(code, message, { cause: error })
+  return new CloudError(code, message, { cause: error, dependency })
 }

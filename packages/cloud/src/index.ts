@@ -1,5 +1,12 @@
 export { type AwsClientConfig, type AwsOptions, awsClientConfig } from './aws.ts'
-export { CloudError, CloudErrorCode, fromSdkError, isCloudError } from './errors.ts'
+export {
+  CloudDependency,
+  CloudError,
+  CloudErrorCode,
+  type CloudErrorOptions,
+  fromSdkError,
+  isCloudError,
+} from './errors.ts'
 export { isLocalUrl, parseLocalUrl } from './local-url.ts'
 export { type LocalObjectsOptions, serveLocalPresigned } from './objects/local/driver.ts'
 export { parseRangeHeader, type RangeRequest } from './objects/range.ts'

@@ -1,5 +1,11 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { CloudError, fromSdkError } from '../src/index.ts'
+import { CloudError, fromSdkError, openObjects, openQueue, openTopic } from '../src/index.ts'
+
+/** An AWS endpoint nothing listens on, tried once. */
+const dead = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', maxAttempts: 1 }
 
 function sdkError(name: string, status?: number) {
   return Object.assign(new Error(`${name} happened`), {
@@ -40,5 +46,53 @@ describe('fromSdkError', () => {
   it('passes a CloudError through unchanged', () => {
     const original = new CloudError('NotFound', 'gone')
     expect(fromSdkError(original, 'x')).toBe(original)
+  })
+})
+
+describe('a port that cannot be reached', () => {
+  it('fails transiently, naming the bucket, the queue or the topic', async () => {
+    const store = openObjects('unreachable-bucket', { aws: dead })
+    const queue = openQueue('http://127.0.0.1:9/000000000000/q', { aws: dead })
+    const topic = openTopic('arn:aws:sns:us-east-1:000000000000:t', { aws: dead })
+    try {
+      await expect(store.head('a.json')).rejects.toMatchObject({
+        transient: true,
+        dependency: 'the bucket',
+      })
+      await expect(queue.send([{ id: '0', body: '{}' }])).rejects.toMatchObject({
+        transient: true,
+        dependency: 'the queue',
+      })
+      await expect(topic.publish({ message: '{}' })).rejects.toMatchObject({
+        transient: true,
+        dependency: 'the topic',
+      })
+    } finally {
+      await Promise.all([store.close(), queue.close(), topic.close()])
+    }
+  })
+})
+
+describe('a key a local bucket cannot hold', () => {
+  it('carries the 400 a client gets, saying why', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-key-'))
+    const store = openObjects(`file://${dir}`)
+    try {
+      await store.put('a', 'file')
+      const error = await store.put('a/b', 'nested').catch((e: unknown) => e)
+      expect(error).toMatchObject({ code: 'InvalidArgument', transient: false })
+      expect((error as CloudError).clientProblem).toMatchObject({
+        status: 400,
+        code: 'key_not_storable',
+        detail: expect.stringContaining('cannot be stored in a local bucket'),
+      })
+    } finally {
+      await store.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it('leaves other errors without a client answer', () => {
+    expect(new CloudError('InvalidArgument', 'list: limit 0').clientProblem).toBeUndefined()
   })
 })

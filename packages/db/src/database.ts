@@ -1,4 +1,5 @@
 import postgres from 'postgres'
+import { fromDbError } from './errors.ts'
 import type { AuthOptions, DatabaseAuth } from './rds-auth.ts'
 
 /** The postgres.js client every service writes its queries against. */
@@ -25,14 +26,17 @@ export interface ConnectOptions {
 export interface Database {
   /**
    * The postgres.js client. Types come back as postgres.js decodes them: NUMERIC and BIGINT
-   * arrive as strings (exact), services convert where they need numbers.
+   * arrive as strings (exact), services convert where they need numbers. Its queries reject
+   * with postgres.js's own errors, untranslated (wrapping every query would cost each one):
+   * `fromDbError` turns a transient one into a DbError, and a kit service does that for every
+   * error a request throws once its app calls `addErrorTranslator(fromDbError)`.
    */
   readonly sql: Sql
   /** The URL with any password masked, safe to log. */
   readonly description: string
   /**
-   * Resolves when the database answers a trivial query; rejects on failure, or with the
-   * signal's reason as soon as `signal` aborts (the query is cancelled).
+   * Resolves when the database answers a trivial query; rejects on failure (a DbError when it is
+   * unreachable), or with the signal's reason as soon as `signal` aborts (the query is cancelled).
    */
   ping(signal?: AbortSignal): Promise<void>
   /** Ends the pool (waiting up to 5 s for running queries). Later queries reject. Idempotent. */
@@ -64,8 +68,16 @@ export function createPool(
   })
 }
 
-/** Runs `select 1`, giving up when `signal` aborts. */
+/** Runs `select 1`, giving up when `signal` aborts; an unreachable database throws a DbError. */
 export async function ping(sql: Sql, signal?: AbortSignal): Promise<void> {
+  try {
+    await pingOnce(sql, signal)
+  } catch (error) {
+    throw fromDbError(error)
+  }
+}
+
+async function pingOnce(sql: Sql, signal?: AbortSignal): Promise<void> {
   signal?.throwIfAborted()
   const query = sql`select 1`
   if (signal === undefined) {

@@ -1,5 +1,6 @@
 export { connect } from './connect.ts'
 export type { ConnectOptions, Database, Sql, TransactionSql } from './database.ts'
+export { DATABASE, DbError, fromDbError, isTransientDbError } from './errors.ts'
 export { type MigrateOptions, MigrationError, migrate } from './migrate.ts'
 export { type DatabaseAuth, RDS_CERTIFICATE_AUTHORITIES } from './rds-auth.ts'
 export { describeUrl } from './url.ts'

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Sql, TransactionSql } from './database.ts'
+import { fromDbError, isTransientDbError } from './errors.ts'
 
 /** Options for {@link migrate}. */
 export interface MigrateOptions {
@@ -34,6 +35,7 @@ interface MigrationFile {
  * Throws a MigrationError naming the file, with nothing applied, when a file fails or when an
  * applied file's content changed (migrations are append-only). Files therefore must not contain
  * their own BEGIN/COMMIT or statements that refuse a transaction (CREATE INDEX CONCURRENTLY).
+ * Throws a DbError when the database is unreachable or drops the connection.
  */
 export async function migrate(
   sql: Sql,
@@ -42,18 +44,22 @@ export async function migrate(
 ): Promise<{ applied: string[] }> {
   const table = options.table ?? 'schema_migrations'
   const files = await readMigrations(dir)
-  const applied = await sql.begin(async (tx) => {
-    await tx`select pg_advisory_xact_lock(hashtextextended(current_schema() || '.' || ${table}, 0))`
-    await tx`
+  const applied = await sql
+    .begin(async (tx) => {
+      await tx`select pg_advisory_xact_lock(hashtextextended(current_schema() || '.' || ${table}, 0))`
+      await tx`
       create table if not exists ${tx(table)} (
         name text primary key,
         checksum text not null,
         applied_at timestamptz not null default now()
       )`
-    const pending = await findPending(tx, table, files)
-    for (const file of pending) await applyFile(tx, table, file)
-    return pending.map((f) => f.name)
-  })
+      const pending = await findPending(tx, table, files)
+      for (const file of pending) await applyFile(tx, table, file)
+      return pending.map((f) => f.name)
+    })
+    .catch((error: unknown) => {
+      throw fromDbError(error)
+    })
   return { applied }
 }
 
@@ -102,6 +108,7 @@ async function applyFile(tx: TransactionSql, table: string, file: MigrationFile)
   try {
     await tx.unsafe(file.sql)
   } catch (error) {
+    if (isTransientDbError(error)) throw error
     const reason = error instanceof Error ? error.message : String(error)
     throw new MigrationError(file.name, `migration ${file.name} failed: ${reason}`, {
       cause: error,

@@ -6,16 +6,15 @@ import type {
   FastifyRequest,
   FastifySchemaValidationError,
 } from 'fastify'
+import { driverProblem, type ErrorTranslator } from './driver-errors.ts'
 import {
   HttpProblem,
   isHttpProblem,
   PROBLEM_CONTENT_TYPE,
   type Problem,
   type ProblemFieldError,
-  serviceUnavailable,
   statusCode,
 } from './problem.ts'
-import { isUnreachable } from './unreachable.ts'
 
 const PART_NAMES: Record<string, string> = {
   body: 'request body',
@@ -92,11 +91,15 @@ function validationProblem(error: FastifyError, request: FastifyRequest): HttpPr
 }
 
 /**
- * Classifies any thrown value as the problem to send: a dependency that is unreachable (its
- * connection refused, reset or timed out) is a 503 with Retry-After, so clients retry. Returns
+ * Classifies any thrown value as the problem to send: a driver's transient failure (after the
+ * app's translators) is a 503 with Retry-After naming the dependency, so clients retry. Returns
  * undefined for unexpected errors, which are answered with a generic 500 and logged.
  */
-export function toProblem(error: unknown, request: FastifyRequest): HttpProblem | undefined {
+export function toProblem(
+  error: unknown,
+  request: FastifyRequest,
+  translators: readonly ErrorTranslator[] = [],
+): HttpProblem | undefined {
   if (isHttpProblem(error)) return error
   const e = error as FastifyError
   if (e?.validation) return validationProblem(e, request)
@@ -106,13 +109,7 @@ export function toProblem(error: unknown, request: FastifyRequest): HttpProblem 
   if (typeof status === 'number' && status >= 400 && status < 500) {
     return new HttpProblem(status, e.message || (STATUS_CODES[status] ?? 'Client error'))
   }
-  if (isUnreachable(error)) {
-    return serviceUnavailable('A service this one depends on is unreachable; retry shortly.', {
-      code: 'dependency_unavailable',
-      retryAfterSeconds: 1,
-    })
-  }
-  return undefined
+  return driverProblem(error, translators)
 }
 
 function problemBody(problem: HttpProblem, request: FastifyRequest): Problem {
@@ -139,8 +136,13 @@ export function sendProblem(problem: HttpProblem, request: FastifyRequest, reply
 const INTERNAL = 'An unexpected error occurred. Quote the x-request-id header when reporting it.'
 
 /** Renders any error as problem+json: the app's error handler, also used for routing errors. */
-export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const problem = toProblem(error, request)
+export function handleError(
+  error: unknown,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  translators: readonly ErrorTranslator[] = [],
+) {
+  const problem = toProblem(error, request, translators)
   if (problem) {
     if (problem.status >= 500) request.log.warn({ err: error }, problem.detail)
     return sendProblem(problem, request, reply)
@@ -155,9 +157,16 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   )
 }
 
-/** Every error and unknown route of `app` (and its children) is answered as problem+json. */
+/**
+ * Every error and unknown route of `app` (and its children) is answered as problem+json; decorates
+ * `app` with addErrorTranslator.
+ */
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler(handleError)
+  const translators: ErrorTranslator[] = []
+  app.decorate('addErrorTranslator', (translate: ErrorTranslator) => {
+    translators.push(translate)
+  })
+  app.setErrorHandler((error, request, reply) => handleError(error, request, reply, translators))
   app.setNotFoundHandler((request, reply) =>
     sendProblem(
       new HttpProblem(404, `No route matches ${request.method} ${request.url}.`, {

@@ -9,6 +9,11 @@ export {
   ServerEnv,
 } from './config.ts'
 export {
+  type DriverError,
+  type ErrorTranslator,
+  TRANSIENT_RETRY_AFTER_SECONDS,
+} from './driver-errors.ts'
+export {
   createFailureLimiter,
   type FailureLimiter,
   type FailureLimiterOptions,

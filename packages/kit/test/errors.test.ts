@@ -1,4 +1,3 @@
-import { createConnection, createServer } from 'node:net'
 import { Type } from '@sinclair/typebox'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
@@ -168,52 +167,117 @@ describe('problems thrown by handlers', () => {
   })
 })
 
-/** The error Node gives for a TCP connection to a port nothing listens on. */
-async function refusedConnection(): Promise<Error> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  const port = typeof address === 'object' && address ? address.port : 0
-  return new Promise((resolve) => createConnection(port, '127.0.0.1').on('error', resolve))
+/** An error shaped as @ferry/cloud's CloudError and @ferry/db's DbError are (DriverError). */
+function driverError(message: string, fields: Record<string, unknown>): Error {
+  return Object.assign(new Error(message), fields)
 }
 
-describe('an unreachable dependency', () => {
-  it('answers a refused connection with 503, Retry-After and nothing of the error', async () => {
-    const refused = await refusedConnection()
+/** A stand-in for postgres.js's error and @ferry/db's fromDbError, which the kit never imports. */
+const postgresError = () =>
+  driverError('write CONNECTION_CLOSED 10.0.0.5:5432', { code: 'CONNECTION_CLOSED' })
+const fromDbError = (error: unknown) =>
+  (error as { code?: string }).code === 'CONNECTION_CLOSED'
+    ? driverError('the database is unavailable', {
+        transient: true,
+        dependency: 'the database',
+        cause: error,
+      })
+    : error
+
+describe('a transient failure of a dependency', () => {
+  it("answers a cloud port's with 503, Retry-After naming it, and nothing of the error", async () => {
     app = build()
     app.get('/x', () => {
-      throw refused
+      throw driverError('SendMessageBatch https://sqs/q: ECONNREFUSED', {
+        code: 'Unavailable',
+        transient: true,
+        dependency: 'the queue',
+      })
     })
     const res = await app.inject({ url: '/x', headers: { 'x-request-id': 'down-1' } })
     expect(res.statusCode).toBe(503)
     expect(res.headers['retry-after']).toBe('1')
-    expect(res.json()).toMatchObject({ status: 503, code: 'dependency_unavailable' })
-    expect(res.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1/)
+    expect(res.headers['content-type']).toMatch(/^application\/problem\+json/)
+    expect(res.json()).toMatchObject({
+      status: 503,
+      code: 'dependency_unavailable',
+      detail: 'The queue is unavailable; retry shortly.',
+    })
+    expect(res.body).not.toMatch(/ECONNREFUSED|sqs/)
     const logged = logs.lines().filter((l) => JSON.stringify(l).includes('ECONNREFUSED'))
     expect(logged).toHaveLength(1)
     expect(logged[0]).toMatchObject({ level: 40, reqId: 'down-1' })
   })
 
-  it.each([
-    ['postgres.js lost the connection', { code: 'CONNECTION_CLOSED' }],
-    ['postgres.js timed out connecting', { code: 'CONNECT_TIMEOUT' }],
-    ['the server is shutting down (57P01)', { code: '57P01' }],
-    ['a connection exception (08006)', { code: '08006' }],
-    ['fetch failed, caused by a reset', { cause: { code: 'ECONNRESET' } }],
-  ])('answers 503 when %s', async (_, fields) => {
+  it("answers the database's, once the app translates its errors, with 503 and Retry-After", async () => {
     app = build()
+    app.addErrorTranslator(fromDbError)
     app.get('/x', () => {
-      throw Object.assign(new Error('down'), fields)
+      throw postgresError()
     })
-    expect((await app.inject({ url: '/x' })).statusCode).toBe(503)
+    const res = await app.inject({ url: '/x' })
+    expect(res.statusCode).toBe(503)
+    expect(res.headers['retry-after']).toBe('1')
+    expect(res.json()).toMatchObject({
+      code: 'dependency_unavailable',
+      detail: 'The database is unavailable; retry shortly.',
+    })
+    expect(res.body).not.toMatch(/10\.0\.0\.5/)
   })
 
-  it('keeps a database error that is not about the connection a 500', async () => {
+  it('answers a transient error a handler wrapped (its cause) the same way', async () => {
     app = build()
     app.get('/x', () => {
-      throw Object.assign(new Error('duplicate key value'), { code: '23505' })
+      const cause = driverError('PutObject a.json: SlowDown', {
+        transient: true,
+        dependency: 'the bucket',
+      })
+      throw new Error('saving the snapshot failed', { cause })
+    })
+    const res = await app.inject({ url: '/x' })
+    expect(res.statusCode).toBe(503)
+    expect(res.json().detail).toBe('The bucket is unavailable; retry shortly.')
+  })
+
+  it('keeps a database error the translator does not recognise a 500', async () => {
+    app = build()
+    app.addErrorTranslator(fromDbError)
+    app.get('/x', () => {
+      throw driverError('duplicate key value', { code: '23505' })
     })
     expect((await app.inject({ url: '/x' })).statusCode).toBe(500)
+  })
+
+  it('keeps a driver error that is not transient a 500', async () => {
+    app = build()
+    app.get('/x', () => {
+      throw driverError('GetObject a.json: AccessDenied', {
+        transient: false,
+        dependency: 'the bucket',
+      })
+    })
+    expect((await app.inject({ url: '/x' })).statusCode).toBe(500)
+  })
+})
+
+describe('a driver error the client caused', () => {
+  it('answers with the client problem it carries', async () => {
+    app = build()
+    app.get('/x', () => {
+      throw driverError('key "a/b" cannot be stored in a local bucket: a is a file', {
+        transient: false,
+        clientProblem: {
+          status: 400,
+          detail: 'The bucket cannot hold this key: a is a file',
+          code: 'key_not_storable',
+        },
+      })
+    })
+    const res = await app.inject({ url: '/x' })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({
+      code: 'key_not_storable',
+      detail: 'The bucket cannot hold this key: a is a file',
+    })
   })
 })

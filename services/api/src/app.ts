@@ -1,5 +1,5 @@
 import type { ObjectStore, Queue, Topic } from '@ferry/cloud'
-import type { Database } from '@ferry/db'
+import { type Database, fromDbError } from '@ferry/db'
 import { createFailureLimiter, createService, type ServiceApp } from '@ferry/kit'
 import { BEARER_SCHEME, installAuth } from './auth.ts'
 import { authSetting, type Config, filesSetting, isConfigIssue } from './config.ts'
@@ -68,6 +68,8 @@ export function buildApp(deps: Deps): ServiceApp {
     windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
   })
 
+  // postgres.js's errors reach the kit untranslated: a transient one is answered 503.
+  app.addErrorTranslator(fromDbError)
   app.addReadinessCheck('database', (signal) => db.ping(signal))
   app.addReadinessCheck('documents', () => store.ping())
   app.addReadinessCheck('files', () => files.ping())

@@ -4,7 +4,6 @@ import { badRequest, conflict, serviceUnavailable } from '@ferry/kit'
 import { unsafeKeyReason } from './key-rules.ts'
 import { createKeySerializer } from './key-serializer.ts'
 import { mergePatch } from './merge-patch.ts'
-import { cloudCall } from './unavailable.ts'
 import type { Kind } from './users/kinds.ts'
 
 /** Where the snapshot of a user's record of one kind lives in the documents bucket. */
@@ -147,32 +146,26 @@ export function createDocuments(store: ObjectStore, options: DocumentsOptions = 
   }
 
   return {
-    read: (key) =>
-      cloudCall('Object storage', async () => {
-        const current = await readWithEtag(key)
-        return current && { content: current.content }
-      }),
+    async read(key) {
+      const current = await readWithEtag(key)
+      return current && { content: current.content }
+    },
 
     create: (key, content) =>
-      cloudCall('Object storage', () =>
-        serialize(key, async () => {
-          try {
-            await store.put(key, JSON.stringify(content), {
-              ifNoneMatch: '*',
-              contentType: JSON_TYPE,
-            })
-            return true
-          } catch (error) {
-            if (isCloudError(error, 'PreconditionFailed')) return false
-            throw error
-          }
-        }),
-      ),
+      serialize(key, async () => {
+        try {
+          await store.put(key, JSON.stringify(content), {
+            ifNoneMatch: '*',
+            contentType: JSON_TYPE,
+          })
+          return true
+        } catch (error) {
+          if (isCloudError(error, 'PreconditionFailed')) return false
+          throw error
+        }
+      }),
 
-    merge: (key, patch) =>
-      cloudCall('Object storage', () =>
-        serialize(key, () => settle(key, () => mergeOnce(key, patch))),
-      ),
+    merge: (key, patch) => serialize(key, () => settle(key, () => mergeOnce(key, patch))),
 
     writeSnapshot: (key, content, exportedAt) => {
       const body = JSON.stringify(content)

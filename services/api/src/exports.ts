@@ -1,8 +1,7 @@
-import type { Queue } from '@ferry/cloud'
+import { CloudDependency, CloudError, type Queue } from '@ferry/cloud'
 import type { Sql } from '@ferry/db'
-import { badRequest, notFound, serviceUnavailable } from '@ferry/kit'
+import { badRequest, notFound } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
-import { cloudCall } from './unavailable.ts'
 import { KIND_NAMES, KINDS, type Kind, UserId } from './users/kinds.ts'
 import { findRecord, findRecords } from './users/records.ts'
 
@@ -75,19 +74,21 @@ export async function buildExport(
   return { user_id: userId, data_type: dataType, data: record }
 }
 
-/** Sends the export; resolves with the queue's message id once the queue accepted it. */
+/**
+ * Sends the export; resolves with the queue's message id once the queue accepted it. A transient
+ * failure is a CloudError, which the kit answers 503.
+ */
 export async function sendExport(
   queue: Queue,
   message: ExportMessage,
   fifo: { groupId?: string; deduplicationId?: string } = {},
 ): Promise<string> {
   const entry = { id: '0', body: JSON.stringify(message), ...fifo }
-  const result = await cloudCall('The events queue', () => queue.send([entry]))
+  const result = await queue.send([entry])
   const failure = result.failed[0]
   if (failure?.transient) {
-    throw serviceUnavailable('The events queue is unavailable; retry shortly', {
-      retryAfterSeconds: 1,
-      cause: failure,
+    throw new CloudError('Unavailable', `send to the events queue: ${failure.code}`, {
+      dependency: CloudDependency.queue,
     })
   }
   const sent = result.successful[0]

@@ -1,5 +1,5 @@
 import type { ObjectStore, Queue } from '@ferry/cloud'
-import type { Database } from '@ferry/db'
+import { type Database, fromDbError } from '@ferry/db'
 import { createService, type ServiceApp } from '@ferry/kit'
 import { type Config, operatorToken } from './config.ts'
 import { consumeEvents } from './events.ts'
@@ -71,6 +71,8 @@ export function buildApp(deps: Deps): ClearinghouseApp {
     },
   )
 
+  // postgres.js's errors reach the kit untranslated: a transient one is answered 503.
+  app.addErrorTranslator(fromDbError)
   app.addReadinessCheck('database', (signal) => db.ping(signal))
   app.addReadinessCheck('bucket', () => store.ping())
   app.addReadinessCheck('poll', () => processor.check())

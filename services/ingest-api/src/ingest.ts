@@ -1,4 +1,4 @@
-import { CloudError, isCloudError, type Secret } from '@ferry/cloud'
+import { isCloudError, type Secret } from '@ferry/cloud'
 import {
   assertMaxDepth,
   badRequest,
@@ -125,10 +125,12 @@ export function createIngestor(options: IngestOptions): Ingestor {
       try {
         await publisher.publish(prepared.body)
       } catch (error) {
-        const transient =
-          !(error instanceof CloudError) || error.transient || error.code === 'Unknown'
+        // A transient failure is the kit's to answer: 503 with Retry-After, naming the queue.
+        if (isCloudError(error) && error.transient) throw error
+        // Anything else is no fault of the client's either, and nothing was queued: 503 too.
+        const refused = isCloudError(error) && error.code !== 'Unknown'
         throw serviceUnavailable(
-          transient ? 'Queue (SQS) unavailable' : 'Queue (SQS) refused the message',
+          refused ? 'Queue (SQS) refused the message' : 'Queue (SQS) unavailable',
           { retryAfterSeconds: RETRY_AFTER_SECONDS, cause: error },
         )
       }

@@ -1,4 +1,4 @@
-import { CloudError, type OutgoingMessage, type Queue } from '@ferry/cloud'
+import { CloudDependency, CloudError, type OutgoingMessage, type Queue } from '@ferry/cloud'
 
 /** SQS limits: 10 entries and 1 MiB (1,048,576 bytes) per SendMessageBatch. */
 export const SQS_MAX_ENTRIES = 10
@@ -70,7 +70,11 @@ export function createPublisher(queue: Queue, options: PublisherOptions): Publis
         enqueue(entry)
       } else {
         const code = failed.transient ? 'Unavailable' : 'InvalidArgument'
-        entry.reject(new CloudError(code, `queue refused the message: ${failed.code}`))
+        entry.reject(
+          new CloudError(code, `queue refused the message: ${failed.code}`, {
+            dependency: CloudDependency.queue,
+          }),
+        )
       }
     }
   }

@@ -66,7 +66,7 @@ describe('the queue failing', () => {
       )
       for (const res of responses) {
         expect(res.statusCode).toBe(503)
-        expect(res.json().detail).toBe('Queue (SQS) unavailable')
+        expect(res.json().detail).toBe('The queue is unavailable; retry shortly.')
         expect(res.headers['retry-after']).toBeDefined()
       }
       expect((await app.inject('/ready')).statusCode).toBe(503)
@@ -152,7 +152,7 @@ describe('the queue failing', () => {
       const app = await mockedApp()
       const responses = await sendThree(app)
       expect(responses.map((r) => r.statusCode)).toEqual([200, 503, 200])
-      expect(responses[1]?.json().detail).toBe('Queue (SQS) unavailable')
+      expect(responses[1]?.json().detail).toBe('The queue is unavailable; retry shortly.')
       await app.close()
     })
   })

@@ -14,7 +14,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post'
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { type AwsOptions, awsClientConfig } from '../aws.ts'
 import { attachmentFor } from '../disposition.ts'
-import { CloudError, fromSdkError, isCloudError } from '../errors.ts'
+import { CloudDependency, CloudError, fromSdkError, isCloudError } from '../errors.ts'
 import { copyObject } from './s3-copy.ts'
 import type { ListPage, ObjectInfo, ObjectStore, PutOptions, UploadOptions } from './store.ts'
 import { meterBody } from './upload.ts'
@@ -68,7 +68,7 @@ export function openS3Objects(bucket: string, options: S3ObjectsOptions): Object
     try {
       return await fn()
     } catch (error) {
-      throw fromSdkError(error, `${what} ${bucket}`)
+      throw fromSdkError(error, `${what} ${bucket}`, CloudDependency.bucket)
     }
   }
 

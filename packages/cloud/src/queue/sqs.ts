@@ -9,7 +9,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs'
 import { type AwsOptions, awsClientConfig } from '../aws.ts'
-import { CloudError, fromSdkError } from '../errors.ts'
+import { CloudDependency, CloudError, fromSdkError } from '../errors.ts'
 import type { OutgoingMessage, Queue, ReceivedMessage, ReceiveOptions } from './queue.ts'
 
 const MAX_BATCH = 10
@@ -68,7 +68,7 @@ export function openSqsQueue(url: string, options: { aws?: AwsOptions }): Queue 
       )
       return out.Attributes ?? {}
     } catch (error) {
-      throw fromSdkError(error, `GetQueueAttributes ${url}`)
+      throw fromSdkError(error, `GetQueueAttributes ${url}`, CloudDependency.queue)
     }
   }
 
@@ -90,7 +90,7 @@ export function openSqsQueue(url: string, options: { aws?: AwsOptions }): Queue 
       return (out.Messages ?? []).map(fromSqsMessage)
     } catch (error) {
       if (signal.aborted) return []
-      throw fromSdkError(error, `ReceiveMessage ${url}`)
+      throw fromSdkError(error, `ReceiveMessage ${url}`, CloudDependency.queue)
     }
   }
 
@@ -117,7 +117,7 @@ export function openSqsQueue(url: string, options: { aws?: AwsOptions }): Queue 
           })),
         }
       } catch (error) {
-        throw fromSdkError(error, `SendMessageBatch ${url}`)
+        throw fromSdkError(error, `SendMessageBatch ${url}`, CloudDependency.queue)
       }
     },
 
@@ -141,7 +141,7 @@ export function openSqsQueue(url: string, options: { aws?: AwsOptions }): Queue 
           })),
         }
       } catch (error) {
-        throw fromSdkError(error, `DeleteMessageBatch ${url}`)
+        throw fromSdkError(error, `DeleteMessageBatch ${url}`, CloudDependency.queue)
       }
     },
 
@@ -155,7 +155,7 @@ export function openSqsQueue(url: string, options: { aws?: AwsOptions }): Queue 
           }),
         )
       } catch (error) {
-        throw fromSdkError(error, `ChangeMessageVisibility ${url}`)
+        throw fromSdkError(error, `ChangeMessageVisibility ${url}`, CloudDependency.queue)
       }
     },
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises'
-import { CloudError } from '../errors.ts'
+import { CloudDependency, CloudError } from '../errors.ts'
 import { type CacheOptions, cacheSecret, type Secret } from './secret.ts'
 
 /** A secret held in a local file (its content, surrounding white space trimmed). */
@@ -12,6 +12,7 @@ export function openFileSecret(path: string, options: CacheOptions): Secret {
       if (code === 'ENOENT') throw new CloudError('NotFound', `secret file ${path} does not exist`)
       throw new CloudError('Unavailable', `secret file ${path}: ${code ?? 'read failed'}`, {
         cause: error,
+        dependency: CloudDependency.secrets,
       })
     }
   }

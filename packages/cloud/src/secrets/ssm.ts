@@ -1,6 +1,6 @@
 import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { type AwsOptions, awsClientConfig } from '../aws.ts'
-import { CloudError, fromSdkError } from '../errors.ts'
+import { CloudDependency, CloudError, fromSdkError } from '../errors.ts'
 import { type CacheOptions, cacheSecret, type Secret } from './secret.ts'
 
 /** An SSM parameter (SecureString, decrypted) read through the shared cache. */
@@ -19,7 +19,7 @@ export function openSsmSecret(
         throw new CloudError('NotFound', `SSM parameter ${parameter} has no value`)
       return value
     } catch (error) {
-      throw fromSdkError(error, `GetParameter ${parameter}`)
+      throw fromSdkError(error, `GetParameter ${parameter}`, CloudDependency.secrets)
     }
   }
   return cacheSecret(parameter, read, options, async () => client.destroy())

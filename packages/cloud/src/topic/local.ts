@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, rename, rmdir, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { CloudError } from '../errors.ts'
+import { CloudDependency, CloudError } from '../errors.ts'
 import { isLocalUrl, LOCAL_SCHEME, parseLocalUrl } from '../local-url.ts'
 import { openLocalQueue } from '../queue/local/driver.ts'
 import { errnoOf, fsError } from '../queue/local/files.ts'
@@ -145,7 +145,9 @@ export function openLocalTopic(dir: string): Topic {
         const result = await queueFor(url).send([{ id: '0', body }])
         const failure = result.failed[0]
         if (failure) {
-          throw new CloudError('Unavailable', `publish to ${arn}: ${url}: ${failure.message}`)
+          throw new CloudError('Unavailable', `publish to ${arn}: ${url}: ${failure.message}`, {
+            dependency: CloudDependency.topic,
+          })
         }
       }
       return { messageId }

@@ -5,7 +5,7 @@ import {
   SNSClient,
 } from '@aws-sdk/client-sns'
 import { type AwsOptions, awsClientConfig } from '../aws.ts'
-import { fromSdkError } from '../errors.ts'
+import { CloudDependency, fromSdkError } from '../errors.ts'
 import type { Topic } from './topic.ts'
 
 function toSnsAttributes(
@@ -34,7 +34,7 @@ export function openSnsTopic(arn: string, options: { aws?: AwsOptions }): Topic 
         )
         return { messageId: out.MessageId ?? '' }
       } catch (error) {
-        throw fromSdkError(error, `Publish ${arn}`)
+        throw fromSdkError(error, `Publish ${arn}`, CloudDependency.topic)
       }
     },
 
@@ -42,7 +42,7 @@ export function openSnsTopic(arn: string, options: { aws?: AwsOptions }): Topic 
       try {
         await client.send(new GetTopicAttributesCommand({ TopicArn: arn }))
       } catch (error) {
-        throw fromSdkError(error, `GetTopicAttributes ${arn}`)
+        throw fromSdkError(error, `GetTopicAttributes ${arn}`, CloudDependency.topic)
       }
     },
 

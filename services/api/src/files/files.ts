@@ -1,7 +1,6 @@
 import type { Readable } from 'node:stream'
 import { isCloudError, type ObjectInfo, type ObjectStore, parseRangeHeader } from '@ferry/cloud'
 import { conflict, HttpProblem, notFound, unprocessable } from '@ferry/kit'
-import { cloudCall } from '../unavailable.ts'
 import { decodeCursor, encodeCursor } from './cursor.ts'
 import { attachmentDisposition } from './http.ts'
 import { lastSegment, relativePath, resolvePath } from './paths.ts'
@@ -15,17 +14,21 @@ export interface Download {
 }
 
 const DELETE_BATCH = 1000
-const run = <T>(work: () => Promise<T>) => cloudCall('The files bucket', work)
 
 function isNotFound(error: unknown): boolean {
   return isCloudError(error, 'NotFound')
+}
+
+/** InvalidArgument about the call, not a key the store cannot hold (the kit answers that 400). */
+function isBadArgument(error: unknown): boolean {
+  return isCloudError(error, 'InvalidArgument') && error.keyProblem === undefined
 }
 
 /** A tenant's tree in the files bucket. Every method takes the tenant from the caller's token. */
 export function createFiles(store: ObjectStore) {
   /** The object at `key`; 404 "File not found" when there is none. */
   const headKey = async (key: string) => {
-    const info = await run(() => store.head(key))
+    const info = await store.head(key)
     if (!info) throw notFound('File not found')
     return info
   }
@@ -50,11 +53,10 @@ export function createFiles(store: ObjectStore) {
 
   const openRange = async (key: string, range: { start: number; end?: number } | undefined) => {
     try {
-      return await run(() => store.get(key, range ? { range } : {}))
+      return await store.get(key, range ? { range } : {})
     } catch (error) {
       if (isNotFound(error)) throw notFound('File not found')
-      if (range && isCloudError(error, 'InvalidArgument'))
-        throw unsatisfiable((await headKey(key)).size)
+      if (range && isBadArgument(error)) throw unsatisfiable((await headKey(key)).size)
       throw error
     }
   }
@@ -98,9 +100,9 @@ export function createFiles(store: ObjectStore) {
       const storeCursor = cursor === undefined ? undefined : decodeCursor(cursor, prefix)
       let page: Awaited<ReturnType<ObjectStore['list']>>
       try {
-        page = await run(() => store.list({ prefix, delimiter: '/', limit, cursor: storeCursor }))
+        page = await store.list({ prefix, delimiter: '/', limit, cursor: storeCursor })
       } catch (error) {
-        if (storeCursor !== undefined && isCloudError(error, 'InvalidArgument')) {
+        if (storeCursor !== undefined && isBadArgument(error)) {
           throw new HttpProblem(400, 'Invalid cursor', { code: 'invalid_cursor', cause: error })
         }
         throw error
@@ -119,7 +121,7 @@ export function createFiles(store: ObjectStore) {
 
     async remove(tenant: string, path: string) {
       const info = await headFile(tenant, path, '/*')
-      const result = await run(() => store.delete([info.key]))
+      const result = await store.delete([info.key])
       if (result.errors.length > 0)
         throw new Error(`delete ${info.key}: ${result.errors[0]?.message}`)
       return { key: relativePath(tenant, info.key) }
@@ -128,7 +130,7 @@ export function createFiles(store: ObjectStore) {
     /** Deletes up to 1000 files; absent ones count as deleted, as in S3. */
     async removeMany(tenant: string, paths: string[], log: { warn(o: object, m: string): void }) {
       const keys = paths.map((p, i) => resolvePath(tenant, p, 'file', `/paths/${i}`))
-      const result = await run(() => store.delete([...new Set(keys)]))
+      const result = await store.delete([...new Set(keys)])
       if (result.errors.length > 0) log.warn({ errors: result.errors }, 'some files not deleted')
       return {
         deleted: result.deleted.map((key) => relativePath(tenant, key)),
@@ -141,7 +143,7 @@ export function createFiles(store: ObjectStore) {
 
     async createFolder(tenant: string, path: string) {
       const prefix = resolvePath(tenant, path, 'folder', '/path')
-      await run(() => store.put(prefix, ''))
+      await store.put(prefix, '')
       return { key: relativePath(tenant, prefix) }
     },
 
@@ -151,10 +153,10 @@ export function createFiles(store: ObjectStore) {
       let deleted = 0
       let cursor: string | undefined
       do {
-        const page = await run(() => store.list({ prefix, limit: DELETE_BATCH, cursor }))
+        const page = await store.list({ prefix, limit: DELETE_BATCH, cursor })
         const keys = page.objects.map((o) => o.key)
         if (keys.length > 0) {
-          const result = await run(() => store.delete(keys))
+          const result = await store.delete(keys)
           if (result.errors.length > 0) {
             throw new Error(`delete under ${prefix}: ${result.errors[0]?.message}`)
           }
@@ -182,9 +184,7 @@ export function createFiles(store: ObjectStore) {
         ])
       }
       try {
-        await run(() =>
-          store.copy(source, destination, input.overwrite ? {} : { ifNoneMatch: '*' }),
-        )
+        await store.copy(source, destination, input.overwrite ? {} : { ifNoneMatch: '*' })
       } catch (error) {
         if (isNotFound(error)) throw notFound('Source file not found')
         if (isCloudError(error, 'PreconditionFailed')) {
@@ -193,7 +193,7 @@ export function createFiles(store: ObjectStore) {
         throw error
       }
       if (move) {
-        const result = await run(() => store.delete([source]))
+        const result = await store.delete([source])
         if (result.errors.length > 0)
           throw new Error(`delete ${source}: ${result.errors[0]?.message}`)
       }
@@ -202,15 +202,13 @@ export function createFiles(store: ObjectStore) {
 
     async presignGet(tenant: string, path: string, expiresIn: number) {
       const info = await headFile(tenant, path, '/*')
-      const url = await run(() => store.presignGet(info.key, expiresIn))
+      const url = await store.presignGet(info.key, expiresIn)
       return { url, expires_in: expiresIn }
     },
 
     async presignPost(tenant: string, path: string, expiresIn: number, maxBytes: number) {
       const key = resolvePath(tenant, path, 'file', '/path')
-      const post = await run(() =>
-        store.presignPost(key, { expiresInSeconds: expiresIn, maxBytes }),
-      )
+      const post = await store.presignPost(key, { expiresInSeconds: expiresIn, maxBytes })
       return { url: post.url, fields: post.fields, expires_in: expiresIn }
     },
   }

@@ -7,7 +7,6 @@ import type { Readable } from 'node:stream'
 import type { Multipart, MultipartFile } from '@fastify/multipart'
 import { isCloudError, type ObjectStore } from '@ferry/cloud'
 import { HttpProblem, payloadTooLarge, unprocessable } from '@ferry/kit'
-import { cloudCall } from '../unavailable.ts'
 import { relativePath, resolvePath, tenantRoot } from './paths.ts'
 import type { UploadedFile } from './schemas.ts'
 
@@ -62,9 +61,11 @@ async function storePart(
     original_filename: encodeURIComponent(part.filename),
   }
   try {
-    const stored = await cloudCall('The files bucket', () =>
-      store.upload(key, part.file as Readable, { contentType, metadata, maxBytes }),
-    )
+    const stored = await store.upload(key, part.file as Readable, {
+      contentType,
+      metadata,
+      maxBytes,
+    })
     return {
       key: relativePath(tenant, key),
       size: stored.size,
@@ -77,7 +78,7 @@ async function storePart(
         cause: error,
       })
     }
-    if (isCloudError(error, 'InvalidArgument') && part.file.destroyed) {
+    if (isCloudError(error, 'InvalidArgument') && !error.keyProblem && part.file.destroyed) {
       throw new HttpProblem(400, 'The upload ended before the file did', { cause: error })
     }
     throw error

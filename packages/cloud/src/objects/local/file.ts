@@ -6,7 +6,7 @@ import { createHash, randomUUID } from 'node:crypto'
 import { type FileHandle, mkdir, open, readdir, rename, stat, unlink } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
-import { CloudError } from '../../errors.ts'
+import { CloudDependency, CloudError } from '../../errors.ts'
 /** Maps a filesystem error to a CloudError (ENOENT → NotFound). */
 export function fsError(error: unknown, what: string): CloudError {
   if (error instanceof CloudError) return error
@@ -17,7 +17,10 @@ export function fsError(error: unknown, what: string): CloudError {
     return new CloudError('AccessDenied', message, { cause: error })
   if (code === 'ENAMETOOLONG') return new CloudError('InvalidArgument', message, { cause: error })
   if (['ENOSPC', 'EMFILE', 'ENFILE', 'EIO', 'EBUSY', 'EAGAIN'].includes(code)) {
-    return new CloudError('Unavailable', message, { cause: error })
+    return new CloudError('Unavailable', message, {
+      cause: error,
+      dependency: CloudDependency.bucket,
+    })
   }
   return new CloudError('Unknown', message, { cause: error })
 }
@@ -172,7 +175,10 @@ export async function withLock<T>(lockPath: string, fn: () => Promise<T>): Promi
       await unlink(lockPath).catch(() => undefined)
       continue
     }
-    if (Date.now() > deadline) throw new CloudError('Unavailable', `${lockPath} stays locked`)
+    if (Date.now() > deadline)
+      throw new CloudError('Unavailable', `${lockPath} stays locked`, {
+        dependency: CloudDependency.bucket,
+      })
     await new Promise((resolve) => setTimeout(resolve, delay * Math.random()))
   }
   try {

@@ -5,7 +5,7 @@
 import { open, readdir, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import { uuidv7 } from '@ferry/schemas'
-import { CloudError } from '../../errors.ts'
+import { CloudDependency, CloudError } from '../../errors.ts'
 
 /** What a message file's name says: when it becomes visible, which message, how often received. */
 export interface MessageName {
@@ -109,5 +109,8 @@ export function fsError(error: unknown, what: string): CloudError {
   if (code === 'EACCES' || code === 'EPERM')
     return new CloudError('AccessDenied', message, { cause: error })
   if (code === 'ENOENT') return new CloudError('NotFound', message, { cause: error })
-  return new CloudError('Unavailable', message, { cause: error })
+  return new CloudError('Unavailable', message, {
+    cause: error,
+    dependency: CloudDependency.queue,
+  })
 }
