@@ -16,7 +16,7 @@ import { Readable } from 'node:stream'
 import { openObjects } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
 import { claimNext } from '../src/file-log.ts'
-import { loadFile } from '../src/load.ts'
+import { loadFile } from '../src/load-transaction.ts'
 import { MIGRATIONS_DIR } from '../src/migrations.ts'
 import { syncListing } from '../src/poll.ts'
 

@@ -4,7 +4,7 @@
 import { openObjects } from '@ferry/cloud'
 import { connect } from '@ferry/db'
 import { claimNext } from '../src/file-log.ts'
-import { loadFile } from '../src/load.ts'
+import { loadFile } from '../src/load-transaction.ts'
 import { syncListing } from '../src/poll.ts'
 
 const [bucket = '', databaseUrl = '', limit = ''] = process.argv.slice(2)

@@ -2,7 +2,7 @@ import type { ObjectStore } from '@ferry/cloud'
 import type { Sql } from '@ferry/db'
 import { isFileError } from './file-error.ts'
 import { type Claim, markFailed, type RetryPolicy, release, renewLease } from './file-log.ts'
-import { ClaimLost, loadFile } from './load.ts'
+import { ClaimLost, loadFile } from './load-transaction.ts'
 import type { Logger } from './logger.ts'
 import type { BatchLimits } from './records.ts'
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import { type ProcessDeps, type ProcessOptions, processClaim } from './attempt.ts'
 import { type Claim, claimNext, failAbandoned, release } from './file-log.ts'
 import { syncListing, type Watched } from './poll.ts'
-import { type ProcessDeps, type ProcessOptions, processClaim } from './process-file.ts'
 
 export interface ProcessorOptions extends ProcessOptions {
   watched: Watched
