@@ -2,7 +2,7 @@
 // server, beside the same queries from a bare postgres.js loop at the same concurrency.
 import { join } from 'node:path'
 import type autocannon from 'autocannon'
-import { signHs256 } from '../../services/api/src/tokens.ts'
+import { signHs256 } from '../../services/api/src/jwt.ts'
 import { runJson, SERVERS, type ServerChild, startServer } from './children.ts'
 import { hammer } from './http-load.ts'
 import type { BenchOptions, BenchOutcome } from './options.ts'

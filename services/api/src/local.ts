@@ -7,7 +7,7 @@ import {
   type LocalService,
   writePrivate,
 } from '@ferry/kit'
-import { signHs256 } from './tokens.ts'
+import { signHs256 } from './jwt.ts'
 
 /** `npm start` runs the api here on the embedded default. */
 export const port = 3000

@@ -25,7 +25,7 @@ import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
 import { buildApp, type Deps } from '../src/app.ts'
 import { Config, filesSetting, isConfigIssue } from '../src/config.ts'
-import { signHs256 } from '../src/tokens.ts'
+import { signHs256 } from '../src/jwt.ts'
 
 export const SECRET = 'test-secret-0123456789abcdef-0123456789'
 export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url))

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto'
-import { type ProcessDeps, type ProcessOptions, processClaim } from './attempt.ts'
+import { type AttemptDeps, type AttemptOptions, attemptClaim } from './attempt.ts'
 import { type Claim, claimNext, failAbandoned, release } from './file-log.ts'
 import { syncListing, type Watched } from './poll.ts'
 
-export interface ProcessorOptions extends ProcessOptions {
+export interface LoopOptions extends AttemptOptions {
   watched: Watched
   pollIntervalMs: number
   concurrency: number
 }
 
-export interface Processor {
+export interface Loop {
   /**
    * Until `signal` aborts: lists the bucket every poll interval and keeps up to `concurrency`
    * files loading, claiming the next as soon as one ends. A failing database or bucket pauses
@@ -26,7 +26,7 @@ export interface Processor {
   check(): Promise<void>
 }
 
-export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): Processor {
+export function createLoop(deps: AttemptDeps, options: LoopOptions): Loop {
   const { sql, log } = deps
   const { watched } = options
   const active = new Set<Promise<void>>()
@@ -62,7 +62,7 @@ export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): P
         maxAttempts: options.retry.maxAttempts,
       })
       if (!claim) return
-      const job = processClaim(deps, claim, options, signal)
+      const job = attemptClaim(deps, claim, options, signal)
         .then((outcome) => {
           if (outcome === 'stranded') stranded.push(claim)
         })
