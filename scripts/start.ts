@@ -10,6 +10,7 @@ import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { startEmbeddedPostgres } from '@ferry/db/embedded'
 import { devSecret, type LocalContext, type LocalService } from '@ferry/kit'
+import { LOCAL_PATHS } from './start/local-paths.ts'
 import { type Service, spawnService, stopAll, waitUntilReady } from './start/services.ts'
 
 interface LocalModule {
@@ -69,6 +70,7 @@ async function main(): Promise<number> {
     const context: LocalContext = {
       dataDir,
       port,
+      paths: LOCAL_PATHS,
       local: (path) => `file://${join(dataDir, path)}`,
       async database(database) {
         const server = await postgres

@@ -1,8 +1,8 @@
 // The api's GET /users/{id} and POST /users/personal at 64 connections against the PostgreSQL
 // server, beside the same queries from a bare postgres.js loop at the same concurrency.
 import { join } from 'node:path'
+import { signHs256 } from '@ferry/api/jwt'
 import type autocannon from 'autocannon'
-import { signHs256 } from '../../services/api/src/tokens.ts'
 import { runJson, SERVERS, type ServerChild, startServer } from './children.ts'
 import { hammer } from './http-load.ts'
 import type { BenchOptions, BenchOutcome } from './options.ts'

@@ -2,13 +2,13 @@
 // schema holding one user with all three records, dropped on SIGTERM) with in-process stand-ins
 // for S3 (both buckets), SNS and SQS. Announces `{ port, databaseUrl }`, the schema's URL for the reference.
 import { join } from 'node:path'
+import { buildApp } from '@ferry/api/app'
+import { Config } from '@ferry/api/config'
+import { KINDS } from '@ferry/api/users/kinds'
+import { insertRecord } from '@ferry/api/users/records'
 import { memoryQueue, memoryStore, memoryTopic } from '@ferry/cloud/testing'
 import { createTestDatabase } from '@ferry/db/testing'
 import { Value } from '@sinclair/typebox/value'
-import { buildApp } from '../../../services/api/src/app.ts'
-import { Config } from '../../../services/api/src/config.ts'
-import { KINDS } from '../../../services/api/src/users/kinds.ts'
-import { insertRecord } from '../../../services/api/src/users/records.ts'
 import { API_SECRET, BENCH_USER } from '../payload.ts'
 import { peakRssMb, serve } from './child.ts'
 

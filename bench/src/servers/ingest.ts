@@ -2,10 +2,11 @@
 // stand-ins, or the reference — a bare Fastify route answering `{}` — listening on a free port.
 // Stats: the AWS requests the service made, the messages it published and its peak RSS.
 import { memoryQueue, memorySecret } from '@ferry/cloud/testing'
+
+import { buildApp } from '@ferry/ingest-api/app'
+import { Config } from '@ferry/ingest-api/config'
 import { Value } from '@sinclair/typebox/value'
 import Fastify from 'fastify'
-import { buildApp } from '../../../services/ingest-api/src/app.ts'
-import { Config } from '../../../services/ingest-api/src/config.ts'
 import { BENCH_TOKEN } from '../payload.ts'
 import { type Calls, probeQueue, tally } from '../probes.ts'
 import { peakRssMb, serve } from './child.ts'

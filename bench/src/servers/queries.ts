@@ -1,9 +1,10 @@
 // `node src/servers/queries.ts get|post <database-url> <seconds> <concurrency>`: the api's
 // reference — the queries GET /users/{id} and POST /users/personal make (the api's own query
 // functions), from a bare postgres.js pool of the api's size, `concurrency` loops back to back.
+
+import { KINDS } from '@ferry/api/users/kinds'
+import { findRecords, insertRecord } from '@ferry/api/users/records'
 import { connect } from '@ferry/db'
-import { KINDS } from '../../../services/api/src/users/kinds.ts'
-import { findRecords, insertRecord } from '../../../services/api/src/users/records.ts'
 import { BENCH_USER } from '../payload.ts'
 import { percentile } from '../report.ts'
 import { peakRssMb, printResult } from './child.ts'

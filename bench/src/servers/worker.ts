@@ -3,9 +3,9 @@
 // with its AWS drivers against AWS_ENDPOINT_URL (already seeded). Prints a DrainResult line.
 import { type ObjectStore, openObjects, openQueue, type Queue } from '@ferry/cloud'
 import { memoryQueue, memoryStore } from '@ferry/cloud/testing'
+import { buildApp } from '@ferry/worker/app'
+import { Config } from '@ferry/worker/config'
 import { Value } from '@sinclair/typebox/value'
-import { buildApp } from '../../../services/worker/src/app.ts'
-import { Config } from '../../../services/worker/src/config.ts'
 import { envelopeBody } from '../payload.ts'
 import { probeQueue, probeStore } from '../probes.ts'
 import {

@@ -3,6 +3,9 @@
  * uniquely named resources and returns their cleanup. Test code only.
  */
 import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import {
   CreateBucketCommand,
   DeleteBucketCommand,
@@ -24,6 +27,7 @@ import {
 } from '@aws-sdk/client-sqs'
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { type AwsOptions, awsClientConfig } from './aws.ts'
+import { subscribeLocalQueue } from './topic/local.ts'
 
 export * from './testing/standins.ts'
 
@@ -43,6 +47,107 @@ export function awsTestOptions(): AwsOptions | undefined {
   process.env.AWS_ACCESS_KEY_ID ??= 'testing'
   process.env.AWS_SECRET_ACCESS_KEY ??= 'testing'
   return { endpoint, region: process.env.AWS_REGION ?? 'us-east-1', maxAttempts: 2 }
+}
+
+export type TestResourceKind = 'aws' | 'local'
+
+/** The kinds a behaviour suite runs on: both when an emulator is configured, else local only. */
+export function testResourceKinds(): TestResourceKind[] {
+  return awsTestOptions() ? ['aws', 'local'] : ['local']
+}
+
+/**
+ * Fresh resources for one test on the emulator ('aws') or in a temporary directory ('local'),
+ * each factory returning the setting a service is configured with; `cleanup` removes them all.
+ */
+export interface TestResources {
+  kind: TestResourceKind
+  /** The emulator's settings for the drivers; undefined for 'local'. */
+  aws: AwsOptions | undefined
+  /** The environment a child process needs to reach them (AWS_* for 'aws', nothing for 'local'). */
+  env: Record<string, string>
+  /** A bucket: its S3 name, or a `file://` URL. */
+  bucket(label?: string): Promise<string>
+  /** A queue, and its dead-letter queue when `maxReceiveCount` is set. */
+  queue(options?: {
+    visibilityTimeout?: number
+    maxReceiveCount?: number
+  }): Promise<{ url: string; deadLetters?: string }>
+  /** A topic delivering to the queues (URLs `queue()` returned). */
+  topic(queueUrls?: string[]): Promise<string>
+  /** A secret holding `value`: an SSM SecureString, or a file. */
+  parameter(value: string): Promise<TestParameter>
+  cleanup(): Promise<void>
+}
+
+export async function openTestResources(kind: TestResourceKind): Promise<TestResources> {
+  const cleanups: (() => Promise<void>)[] = []
+  const cleanup = async () => {
+    for (const c of cleanups.splice(0).reverse()) await c()
+  }
+  if (kind === 'local') {
+    const dir = await mkdtemp(join(tmpdir(), 'ferry-test-'))
+    cleanups.push(() => rm(dir, { recursive: true, force: true }))
+    const path = (label: string) => join(dir, uniqueName(label))
+    return {
+      kind,
+      aws: undefined,
+      env: {},
+      bucket: async (label = 'bucket') => `file://${path(label)}`,
+      async queue(options = {}) {
+        const queueDir = path('queue')
+        const params = new URLSearchParams()
+        for (const [name, value] of Object.entries(options)) {
+          if (value !== undefined) params.set(name, String(value))
+        }
+        const url = `file://${queueDir}${params.size ? `?${params}` : ''}`
+        if (options.maxReceiveCount === undefined) return { url }
+        return { url, deadLetters: `file://${join(queueDir, 'dead-letter')}` }
+      },
+      async topic(queueUrls = []) {
+        const topicDir = path('topic')
+        for (const url of queueUrls) await subscribeLocalQueue(topicDir, url)
+        return `file://${topicDir}`
+      },
+      async parameter(value) {
+        const file = path('secret')
+        const set = (v: string) => writeFile(file, v)
+        await set(value)
+        return { name: `file://${file}`, set, cleanup: () => rm(file, { force: true }) }
+      },
+      cleanup,
+    }
+  }
+  const aws = awsTestOptions()
+  if (!aws) throw new Error('AWS_ENDPOINT_URL is not set: start moto_server')
+  const arns = new Map<string, string>()
+  const made = async <T extends { cleanup(): Promise<void> }>(resource: Promise<T>) => {
+    const r = await resource
+    cleanups.push(() => r.cleanup())
+    return r
+  }
+  return {
+    kind,
+    aws,
+    env: {
+      AWS_ENDPOINT_URL: aws.endpoint ?? '',
+      AWS_REGION: aws.region ?? 'us-east-1',
+      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'testing',
+      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
+    },
+    bucket: async (label = 'ferry-test') => (await made(createTestBucket(aws, label))).name,
+    async queue(options = {}) {
+      const q = await made(createTestQueue(aws, options))
+      arns.set(q.url, q.arn)
+      return q.dlqUrl ? { url: q.url, deadLetters: q.dlqUrl } : { url: q.url }
+    },
+    async topic(queueUrls = []) {
+      const queueArns = queueUrls.map((url) => arns.get(url) ?? url)
+      return (await made(createTestTopic(aws, queueArns))).arn
+    },
+    parameter: (value) => made(createTestParameter(aws, value)),
+    cleanup,
+  }
 }
 
 export function uniqueName(prefix: string): string {

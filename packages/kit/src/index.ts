@@ -23,8 +23,8 @@ export { assertMaxDepth, jsonDepth, MAX_JSON_DEPTH } from './json-depth.ts'
 export type { Closer, Loop } from './lifecycle.ts'
 export {
   devSecret,
-  LOCAL_PATHS,
   type LocalContext,
+  type LocalPaths,
   type LocalService,
   writePrivate,
 } from './local.ts'

@@ -11,6 +11,8 @@ export interface LocalContext {
   dataDir: string
   /** The port this service will listen on (its `port`, unless the start script moved it). */
   port: number
+  /** Where the shared resources live under `.data/`. */
+  paths: LocalPaths
   /** The `file://` URL of a path under `.data/`. */
   local(path: string): string
   /**
@@ -28,19 +30,19 @@ export interface LocalService {
 }
 
 /**
- * Where the local resources that services share live under `.data/`, so that the producer and the
- * consumer of a queue or bucket name the same directory.
+ * The resources under `.data/` that more than one service names (producer and consumer of a
+ * queue or bucket), as paths relative to it; scripts/start/local-paths.ts says where they are.
  */
-export const LOCAL_PATHS = {
-  ingestQueue: 'queues/ingest?maxReceiveCount=5',
-  payloadsBucket: 'buckets/payloads',
-  rawBucket: 'buckets/raw',
-  documentsBucket: 'buckets/documents',
-  filesBucket: 'buckets/files',
-  eventsTopic: 'topics/events',
-  eventsQueue: 'queues/events?maxReceiveCount=5',
-  secrets: 'secrets',
-} as const
+export interface LocalPaths {
+  ingestQueue: string
+  payloadsBucket: string
+  rawBucket: string
+  documentsBucket: string
+  filesBucket: string
+  eventsTopic: string
+  eventsQueue: string
+  secrets: string
+}
 
 /** Writes `text` to a file only its owner may read, making its directory. */
 export function writePrivate(path: string, text: string): void {

@@ -8,7 +8,7 @@ import {
 } from '@ferry/kit'
 import buildGetJwks from 'get-jwks'
 import type { AuthSetting } from './config.ts'
-import type { TokenClaims } from './tokens.ts'
+import type { TokenClaims } from './jwt.ts'
 
 /** Who is calling, from a verified token. */
 export interface Caller {

@@ -88,7 +88,10 @@ export function createDocuments(store: ObjectStore, options: DocumentsOptions = 
   const serialize = createKeySerializer()
 
   /** Runs `attempt` until it returns something other than RETRY, with full-jitter backoff. */
-  async function settle<T>(key: string, attempt: () => Promise<T | typeof RETRY>): Promise<T> {
+  async function untilNoConflict<T>(
+    key: string,
+    attempt: () => Promise<T | typeof RETRY>,
+  ): Promise<T> {
     for (let n = 0; n < attempts; n++) {
       const result = await attempt()
       if (result !== RETRY) return result
@@ -165,11 +168,11 @@ export function createDocuments(store: ObjectStore, options: DocumentsOptions = 
         }
       }),
 
-    merge: (key, patch) => serialize(key, () => settle(key, () => mergeOnce(key, patch))),
+    merge: (key, patch) => serialize(key, () => untilNoConflict(key, () => mergeOnce(key, patch))),
 
     writeSnapshot: (key, content, exportedAt) => {
       const body = JSON.stringify(content)
-      return serialize(key, () => settle(key, () => snapshotOnce(key, body, exportedAt)))
+      return serialize(key, () => untilNoConflict(key, () => snapshotOnce(key, body, exportedAt)))
     },
 
     async removeSnapshot(key, exportedAt) {

@@ -1,13 +1,7 @@
 import { join } from 'node:path'
 import { subscribeLocalQueue } from '@ferry/cloud'
-import {
-  devSecret,
-  LOCAL_PATHS,
-  type LocalContext,
-  type LocalService,
-  writePrivate,
-} from '@ferry/kit'
-import { signHs256 } from './tokens.ts'
+import { devSecret, type LocalContext, type LocalService, writePrivate } from '@ferry/kit'
+import { signHs256 } from './jwt.ts'
 
 /** `npm start` runs the api here on the embedded default. */
 export const port = 3000
@@ -15,10 +9,10 @@ export const port = 3000
 const DEV_TOKEN_SECONDS = 30 * 24 * 3600
 
 export async function localEnv(context: LocalContext): Promise<LocalService> {
-  const secrets = join(context.dataDir, LOCAL_PATHS.secrets)
+  const secrets = join(context.dataDir, context.paths.secrets)
   const secret = devSecret(join(secrets, 'jwt-secret'))
-  const queue = context.local(LOCAL_PATHS.eventsQueue)
-  await subscribeLocalQueue(join(context.dataDir, LOCAL_PATHS.eventsTopic), queue)
+  const queue = context.local(context.paths.eventsQueue)
+  await subscribeLocalQueue(join(context.dataDir, context.paths.eventsTopic), queue)
   const admin = signHs256({ sub: 'dev-admin', roles: ['admin'] }, secret, DEV_TOKEN_SECONDS)
   const user = signHs256({ sub: 'dev-user', roles: [] }, secret, DEV_TOKEN_SECONDS)
   const adminFile = join(secrets, 'api-admin-token')
@@ -28,10 +22,10 @@ export async function localEnv(context: LocalContext): Promise<LocalService> {
   return {
     env: {
       DATABASE_URL: await context.database('api'),
-      S3_BUCKET_NAME: context.local(LOCAL_PATHS.documentsBucket),
-      SNS_TOPIC_ARN: context.local(LOCAL_PATHS.eventsTopic),
+      S3_BUCKET_NAME: context.local(context.paths.documentsBucket),
+      SNS_TOPIC_ARN: context.local(context.paths.eventsTopic),
       SQS_QUEUE_URL: queue,
-      FILES_BUCKET: context.local(LOCAL_PATHS.filesBucket),
+      FILES_BUCKET: context.local(context.paths.filesBucket),
       PRESIGN_SECRET: devSecret(join(secrets, 'presign-secret')),
       JWT_SECRET: secret,
     },

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signHs256 } from '../src/tokens.ts'
+import { signHs256 } from '../src/jwt.ts'
 import { buildTestApp, SECRET, type TestApp, tokenFor } from './helpers.ts'
 
 describe('failed authentication is rate-limited per client address', () => {

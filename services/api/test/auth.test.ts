@@ -2,7 +2,7 @@ import { createHmac, generateKeyPairSync, type KeyObject, sign } from 'node:cryp
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { signHs256 } from '../src/tokens.ts'
+import { signHs256 } from '../src/jwt.ts'
 import { ADMIN, buildTestApp, SECRET, type TestApp, tokenFor } from './helpers.ts'
 
 let t: TestApp

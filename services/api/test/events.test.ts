@@ -6,9 +6,10 @@ import {
   openObjects,
   openQueue,
   type Queue,
+  type ReceivedMessage,
 } from '@ferry/cloud'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildTestApp, eventually, requireAws, type TestApp, tokenFor } from './helpers.ts'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { buildTestApp, POLL, type TestApp, tokenFor } from './helpers.ts'
 
 let n = 0
 const user = () => {
@@ -98,10 +99,12 @@ describe('the events queue on moto', () => {
 
   it('leaves an unrecognised message on the queue until it reaches the dead-letter queue', async () => {
     await t.queue.send([{ id: '0', body: 'not json at all' }])
-    const dead = await eventually(async () => {
+    const dead = await vi.waitFor(async () => {
       const got = await t.deadLetters?.receive({ waitSeconds: 1 })
-      return got?.find((m) => m.body === 'not json at all')
-    }, 20_000)
+      const message = got?.find((m) => m.body === 'not json at all')
+      expect(message).toBeDefined()
+      return message as ReceivedMessage
+    }, POLL)
     expect(dead.receiveCount).toBeGreaterThanOrEqual(1)
     expect(t.logs.lines().some((l) => l.reason === 'body is not JSON')).toBe(true)
   })
@@ -114,10 +117,11 @@ describe('the events queue on moto', () => {
       body: { user_id: u.id, conditions: ['asthma'] },
     })
     expect((await send(u, { data_type: 'health' })).statusCode).toBe(200)
-    const doc = await eventually(async () => {
+    const doc = await vi.waitFor(async () => {
       const res = await t.request('GET', `/users/${u.id}/s3/health`, { token: u.token })
-      return res.statusCode === 200 ? res.json() : undefined
-    }, 20_000)
+      expect(res.statusCode).toBe(200)
+      return res.json()
+    }, POLL)
     expect(doc).toMatchObject({ user_id: u.id, conditions: ['asthma'] })
     expect(t.logs.lines().some((l) => l.msg === 'message failed; it will be redelivered')).toBe(
       true,
@@ -146,7 +150,7 @@ describe('shutdown', () => {
         }),
       },
     })
-    const aws = requireAws()
+    const { aws } = t
     const u = { id: `${marker}-user`, token: tokenFor(`${marker}-user`) }
     try {
       await t.request('POST', '/users/health', { token: u.token, body: { user_id: u.id } })

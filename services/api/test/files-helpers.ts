@@ -1,6 +1,6 @@
 /** The api listening on a real port, and plain-fetch clients of its /files routes. */
 import { freePort } from '@ferry/db/testing'
-import { signHs256, type TokenClaims } from '../src/tokens.ts'
+import { signHs256, type TokenClaims } from '../src/jwt.ts'
 import { buildTestApp, type Drivers, SECRET, type TestApp } from './helpers.ts'
 
 /** A token whose tenant is `tenant` (claim tenant_id), with a sub of its own. */

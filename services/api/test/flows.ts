@@ -1,9 +1,9 @@
 import { request } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { ObjectStore } from '@ferry/cloud'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createDocuments } from '../src/documents.ts'
-import { ADMIN, buildTestApp, type Drivers, eventually, type TestApp, tokenFor } from './helpers.ts'
+import { ADMIN, buildTestApp, type Drivers, POLL, type TestApp, tokenFor } from './helpers.ts'
 
 /**
  * The api's flows through its object store, topic and queue, run on both driver sets (moto over
@@ -188,10 +188,11 @@ export function describeFlows(drivers: Drivers): void {
       return { id, token: tokenFor(id) }
     }
     const s3Read = (u: { id: string; token: string }, kind: string) =>
-      eventually(async () => {
+      vi.waitFor(async () => {
         const res = await t.request('GET', `/users/${u.id}/s3/${kind}`, { token: u.token })
-        return res.statusCode === 200 ? res.json() : undefined
-      })
+        expect(res.statusCode).toBe(200)
+        return res.json()
+      }, POLL)
 
     it('writes a financial export with its decimals to S3, readable as numbers', async () => {
       const u = user()
@@ -225,11 +226,11 @@ export function describeFlows(drivers: Drivers): void {
         ...tok,
         body: { user_id: u.id, data_type: 'all' },
       })
-      const all = await eventually(async () => {
+      const all = await vi.waitFor(async () => {
         const res = await t.request('GET', `/users/${u.id}/s3/all`, tok)
-        const body = res.statusCode === 200 ? res.json() : undefined
-        return body?.personal && body?.health ? body : undefined
-      })
+        expect(res.json()).toMatchObject({ personal: expect.anything(), health: expect.anything() })
+        return res.json()
+      }, POLL)
       expect(all).toEqual({ personal: personal.json(), financial: null, health: health.json() })
     })
 
@@ -251,10 +252,11 @@ export function describeFlows(drivers: Drivers): void {
         ...tok,
         body: { user_id: u.id, data_type: 'all' },
       })
-      const gone = await eventually<{ detail: string }>(async () => {
+      const gone = await vi.waitFor(async () => {
         const res = await t.request('GET', `/users/${u.id}/s3/health`, tok)
-        return res.statusCode === 404 ? res.json() : undefined
-      })
+        expect(res.statusCode).toBe(404)
+        return res.json() as { detail: string }
+      }, POLL)
       expect(gone.detail).toBe(`Health info not found in S3 for user ${u.id}`)
       expect(await s3Read(u, 'personal')).toMatchObject({ name: 'Alan' })
     })

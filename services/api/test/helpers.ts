@@ -1,7 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import {
   type AwsOptions,
@@ -10,22 +7,17 @@ import {
   openQueue,
   openTopic,
   type Queue,
-  subscribeLocalQueue,
   type Topic,
 } from '@ferry/cloud'
-import {
-  awsTestOptions,
-  createTestBucket,
-  createTestQueue,
-  createTestTopic,
-} from '@ferry/cloud/testing'
+import { openTestResources } from '@ferry/cloud/testing'
 import { createTestDatabase, type TestDatabase } from '@ferry/db/testing'
 import type { ServiceApp } from '@ferry/kit'
 import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
+import { vi } from 'vitest'
 import { buildApp, type Deps } from '../src/app.ts'
 import { Config, filesSetting, isConfigIssue } from '../src/config.ts'
-import { signHs256 } from '../src/tokens.ts'
+import { signHs256 } from '../src/jwt.ts'
 
 export const SECRET = 'test-secret-0123456789abcdef-0123456789'
 export const MIGRATIONS = fileURLToPath(new URL('../migrations', import.meta.url))
@@ -36,12 +28,6 @@ export function tokenFor(sub: string, roles: string[] = [], expiresInSeconds = 3
 }
 
 export const ADMIN = tokenFor('admin-1', ['admin'])
-
-export function requireAws(): AwsOptions {
-  const aws = awsTestOptions()
-  if (!aws) throw new Error('AWS_ENDPOINT_URL is not set')
-  return aws
-}
 
 export type Drivers = 'aws' | 'local'
 
@@ -58,6 +44,8 @@ export interface TestAppOptions {
 
 export interface TestApp {
   app: ServiceApp
+  /** The emulator's settings, on the 'aws' drivers. */
+  aws: AwsOptions | undefined
   db: TestDatabase
   store: ObjectStore
   queue: Queue
@@ -83,6 +71,7 @@ export interface TestApp {
 }
 
 interface OpenDrivers {
+  aws: AwsOptions | undefined
   store: ObjectStore
   queue: Queue
   topic: Topic
@@ -91,65 +80,34 @@ interface OpenDrivers {
   cleanup(): Promise<void>
 }
 
-async function awsDrivers(options: TestAppOptions): Promise<OpenDrivers> {
-  const aws = requireAws()
-  const bucket = await createTestBucket(aws)
-  const filesBucket = await createTestBucket(aws)
-  const testQueue = await createTestQueue(aws, options.queue)
-  const testTopic = await createTestTopic(aws, [testQueue.arn])
-  return {
-    store: openObjects(bucket.name, { aws }),
-    queue: openQueue(testQueue.url, { aws }),
-    topic: openTopic(testTopic.arn, { aws }),
-    deadLetters: testQueue.dlqUrl ? openQueue(testQueue.dlqUrl, { aws }) : undefined,
-    settings: {
-      S3_BUCKET_NAME: bucket.name,
-      SQS_QUEUE_URL: testQueue.url,
-      SNS_TOPIC_ARN: testTopic.arn,
-      FILES_BUCKET: filesBucket.name,
-    },
-    async cleanup() {
-      await testTopic.cleanup()
-      await testQueue.cleanup()
-      await bucket.cleanup()
-      await filesBucket.cleanup()
-    },
+async function openDrivers(options: TestAppOptions): Promise<OpenDrivers> {
+  const resources = await openTestResources(options.drivers ?? 'aws')
+  const { aws } = resources
+  const queue = await resources.queue(options.queue)
+  const settings: Record<string, string> = {
+    S3_BUCKET_NAME: await resources.bucket('documents'),
+    SQS_QUEUE_URL: queue.url,
+    SNS_TOPIC_ARN: await resources.topic([queue.url]),
+    FILES_BUCKET: await resources.bucket('files'),
   }
-}
-
-async function localDrivers(options: TestAppOptions): Promise<OpenDrivers> {
-  const dir = await mkdtemp(join(tmpdir(), 'ferry-api-'))
-  const params = new URLSearchParams()
-  if (options.queue?.maxReceiveCount)
-    params.set('maxReceiveCount', String(options.queue.maxReceiveCount))
-  if (options.queue?.visibilityTimeout)
-    params.set('visibilityTimeout', String(options.queue.visibilityTimeout))
-  const queueSetting = `file://${join(dir, 'queue')}${params.size ? `?${params}` : ''}`
-  await subscribeLocalQueue(join(dir, 'topic'), queueSetting)
-  const settings = {
-    S3_BUCKET_NAME: `file://${join(dir, 'bucket')}`,
-    SQS_QUEUE_URL: queueSetting,
-    SNS_TOPIC_ARN: `file://${join(dir, 'topic')}`,
-    FILES_BUCKET: `file://${join(dir, 'files')}`,
-    PUBLIC_URL: 'http://127.0.0.1',
-    PRESIGN_SECRET: randomBytes(32).toString('hex'),
+  if (resources.kind === 'local') {
+    settings.PUBLIC_URL = 'http://127.0.0.1'
+    settings.PRESIGN_SECRET = randomBytes(32).toString('hex')
   }
   return {
-    store: openObjects(settings.S3_BUCKET_NAME),
-    queue: openQueue(queueSetting),
-    topic: openTopic(settings.SNS_TOPIC_ARN),
-    deadLetters: options.queue?.maxReceiveCount
-      ? openQueue(`file://${join(dir, 'queue', 'dead-letter')}`)
-      : undefined,
+    aws,
+    store: openObjects(settings.S3_BUCKET_NAME ?? '', { aws }),
+    queue: openQueue(queue.url, { aws }),
+    topic: openTopic(settings.SNS_TOPIC_ARN ?? '', { aws }),
+    deadLetters: queue.deadLetters ? openQueue(queue.deadLetters, { aws }) : undefined,
     settings,
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    cleanup: () => resources.cleanup(),
   }
 }
 
 /** The api on real drivers (moto over HTTP, or local directories) and a fresh database. */
 export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const drivers =
-    options.drivers === 'local' ? await localDrivers(options) : await awsDrivers(options)
+  const drivers = await openDrivers(options)
   const db = options.db ?? (await createTestDatabase({ migrations: MIGRATIONS }))
   const config = Value.Parse(Config, {
     DATABASE_URL: db.url,
@@ -160,8 +118,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   })
   const presign = filesSetting(config)
   if (isConfigIssue(presign)) throw new Error(`${presign.name}: ${presign.reason}`)
-  const aws = options.drivers === 'local' ? undefined : requireAws()
-  const files = openObjects(config.FILES_BUCKET, { aws, local: presign })
+  const files = openObjects(config.FILES_BUCKET, { aws: drivers.aws, local: presign })
   const logs = captureLogs()
   const store = options.wrap?.store?.(drivers.store) ?? drivers.store
   const queue = options.wrap?.queue?.(drivers.queue) ?? drivers.queue
@@ -180,6 +137,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   await app.ready()
   return {
     app,
+    aws: drivers.aws,
     db,
     store: drivers.store,
     queue: drivers.queue,
@@ -188,14 +146,15 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     deadLetters: drivers.deadLetters,
     settings: drivers.settings,
     logs,
-    async waitForLog(match, timeoutMs = 10_000) {
-      const deadline = Date.now() + timeoutMs
-      for (;;) {
-        const line = logs.lines().find(match)
-        if (line) return line
-        if (Date.now() > deadline) throw new Error('timed out waiting for a log line')
-        await new Promise((resolve) => setTimeout(resolve, 25))
-      }
+    waitForLog(match, timeoutMs = 20_000) {
+      return vi.waitFor(
+        () => {
+          const line = logs.lines().find(match)
+          if (!line) throw new Error('no log line matches yet')
+          return line
+        },
+        { timeout: timeoutMs },
+      )
     },
     request(method, url, { token, body } = {}) {
       return app.inject({
@@ -214,16 +173,5 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   }
 }
 
-/** Polls `check` until it returns a value other than undefined, for up to `timeoutMs`. */
-export async function eventually<T>(
-  check: () => Promise<T | undefined>,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await check()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
+/** For vi.waitFor: long enough for a loaded CI machine (expect.poll's default is in vitest.config). */
+export const POLL = { timeout: 20_000 }

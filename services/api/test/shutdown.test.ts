@@ -1,29 +1,25 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, rm } from 'node:fs/promises'
 import { connect } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { subscribeLocalQueue } from '@ferry/cloud'
+import { openTestResources, type TestResources } from '@ferry/cloud/testing'
 import { createTestDatabase, freePort, type TestDatabase } from '@ferry/db/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { ADMIN, MIGRATIONS, SECRET, tokenFor } from './helpers.ts'
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url))
 const SHUTDOWN_BUDGET_MS = 15_000
 
 let db: TestDatabase
-let dir: string
+let resources: TestResources | undefined
 let child: ChildProcess
 let base: string
 let output = ''
 
 beforeAll(async () => {
   db = await createTestDatabase({ migrations: MIGRATIONS })
-  dir = await mkdtemp(join(tmpdir(), 'ferry-api-shutdown-'))
-  const queue = `file://${join(dir, 'queue')}`
-  await subscribeLocalQueue(join(dir, 'topic'), queue)
+  resources = await openTestResources('local')
+  const queue = await resources.queue()
   const port = await freePort()
   base = `http://127.0.0.1:${port}`
   child = spawn(process.execPath, [MAIN], {
@@ -34,10 +30,10 @@ beforeAll(async () => {
       LOG_LEVEL: 'info',
       DATABASE_URL: db.url,
       JWT_SECRET: SECRET,
-      S3_BUCKET_NAME: `file://${join(dir, 'documents')}`,
-      SQS_QUEUE_URL: queue,
-      SNS_TOPIC_ARN: `file://${join(dir, 'topic')}`,
-      FILES_BUCKET: `file://${join(dir, 'files')}`,
+      S3_BUCKET_NAME: await resources.bucket('documents'),
+      SQS_QUEUE_URL: queue.url,
+      SNS_TOPIC_ARN: await resources.topic([queue.url]),
+      FILES_BUCKET: await resources.bucket('files'),
       PUBLIC_URL: base,
       PRESIGN_SECRET: randomBytes(32).toString('hex'),
     },
@@ -49,17 +45,18 @@ beforeAll(async () => {
   child.stderr?.on('data', (chunk) => {
     output += chunk
   })
-  const deadline = Date.now() + 30_000
-  while (!output.includes('listening on')) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`no start:\n${output}`)
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
+  await vi.waitFor(
+    () => {
+      if (!output.includes('listening on')) throw new Error(`no start:\n${output}`)
+    },
+    { timeout: 30_000 },
+  )
 })
 
 afterAll(async () => {
   if (child && child.exitCode === null) child.kill('SIGKILL')
   await db?.cleanup()
-  if (dir) await rm(dir, { recursive: true, force: true })
+  await resources?.cleanup()
 })
 
 const user = 'shutdown-user'

@@ -16,7 +16,7 @@ import { Readable } from 'node:stream'
 import { openObjects } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
 import { claimNext } from '../src/file-log.ts'
-import { loadFile } from '../src/load.ts'
+import { loadInTransaction } from '../src/load-transaction.ts'
 import { MIGRATIONS_DIR } from '../src/migrations.ts'
 import { syncListing } from '../src/poll.ts'
 
@@ -58,7 +58,9 @@ async function loadChild(dir: string, databaseUrl: string): Promise<void> {
     })
     if (!claim) throw new Error('nothing to claim')
     const started = performance.now()
-    const result = await loadFile(db.sql, store, claim, { signal: new AbortController().signal })
+    const result = await loadInTransaction(db.sql, store, claim, {
+      signal: new AbortController().signal,
+    })
     const seconds = (performance.now() - started) / 1000
     const usage = process.resourceUsage()
     const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6

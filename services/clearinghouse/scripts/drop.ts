@@ -10,7 +10,6 @@ import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { basename, join, resolve } from 'node:path'
 import { openObjects } from '@ferry/cloud'
-import { LOCAL_PATHS } from '@ferry/kit'
 
 const [file, key] = process.argv.slice(2)
 if (!file) {
@@ -18,7 +17,8 @@ if (!file) {
   process.exit(2)
 }
 const dataDir = resolve(import.meta.dirname, '../../../.data')
-const bucket = process.env.S3_BUCKET ?? `file://${join(dataDir, LOCAL_PATHS.rawBucket)}`
+// rawBucket in scripts/start/local-paths.ts
+const bucket = process.env.S3_BUCKET ?? `file://${join(dataDir, 'buckets', 'raw')}`
 const store = openObjects(bucket, {
   aws: { region: process.env.AWS_REGION, endpoint: process.env.AWS_ENDPOINT_URL },
 })

@@ -3,9 +3,9 @@ import { type Database, fromDbError } from '@ferry/db'
 import { createService, type ServiceApp } from '@ferry/kit'
 import { type Config, operatorToken } from './config.ts'
 import { consumeEvents } from './events.ts'
+import { createLoop, type Loop } from './loop.ts'
 import { requireBearer } from './operator-auth.ts'
 import type { Watched } from './poll.ts'
-import { createProcessor, type Processor } from './processor.ts'
 import type { BatchLimits } from './records.ts'
 import { filesRoutes } from './routes/files.ts'
 import { statsRoutes } from './routes/stats.ts'
@@ -24,7 +24,7 @@ export interface Deps {
 
 export interface ClearinghouseApp {
   app: ServiceApp
-  processor: Processor
+  processor: Loop
 }
 
 /**
@@ -54,7 +54,7 @@ export function buildApp(deps: Deps): ClearinghouseApp {
     bucketSetting: config.S3_BUCKET,
     prefix: config.S3_PREFIX,
   }
-  const processor = createProcessor(
+  const processor = createLoop(
     { sql: db.sql, store, log: app.log.child({ component: 'processor' }) },
     {
       watched,

@@ -64,7 +64,7 @@ export const Config = Type.Object({
 export type Config = Static<typeof Config>
 
 /** The configuration with the database settings resolved into one URL and its authentication. */
-export type Settings = Config & { databaseUrl: string; databaseAuth: DatabaseAuth }
+export type ResolvedConfig = Config & { databaseUrl: string; databaseAuth: DatabaseAuth }
 
 /**
  * DATABASE_URL, or one composed from the old deployment's DB_HOST, DB_PORT, DB_NAME, DB_USER and
@@ -108,7 +108,7 @@ export function operatorToken(config: Config): string | undefined {
 }
 
 /** loadConfig plus the database URL; throws a ConfigError naming every bad variable. */
-export function loadSettings(options: LoadConfigOptions = {}): Settings {
+export function loadResolvedConfig(options: LoadConfigOptions = {}): ResolvedConfig {
   const config = loadConfig(Config, options)
   operatorToken(config)
   const databaseAuth: DatabaseAuth =

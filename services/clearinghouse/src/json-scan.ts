@@ -7,6 +7,10 @@
  * byte position (non-ASCII text can only sit inside strings, where the scanner counts it).
  */
 import { FileError } from './file-error.ts'
+import { Char, isBlank, isDigit, isHex, LITERALS, SIMPLE_ESCAPES } from './json-chars.ts'
+import { NumberInvalid, NumberState, nextNumberState, numberCanEnd } from './json-number.ts'
+
+export { Capture } from './json-capture.ts'
 
 const Mode = {
   value: 0,
@@ -21,9 +25,8 @@ const Mode = {
   done: 9,
 } as const
 
-/** States of the number grammar; `end` states may be followed by a delimiter. */
-const Num = { minus: 0, zero: 1, int: 2, dot: 3, frac: 4, e: 5, sign: 6, exp: 7 } as const
-const NUM_CAN_END = [false, true, true, false, true, false, false, true]
+/** Where a string is in an escape: none, after `\`, or at the first to last hex digit of `\u`. */
+const Escape = { none: 0, backslash: 1, firstHex: 2, lastHex: 5 } as const
 
 const ARRAY = 1
 const OBJECT = 2
@@ -33,51 +36,6 @@ const OBJECT = 2
  * 10,000 and 100,000 levels (stack depth limit) with an error that is not the file's fault.
  */
 export const MAX_DEPTH = 10_000
-const LITERALS = { 116: 'true', 102: 'false', 110: 'null' } as Record<number, string>
-const SIMPLE_ESCAPES = new Set([34, 92, 47, 98, 102, 110, 114, 116])
-
-/** A slice of the text that may span chunks: pieces of earlier chunks plus the current one. */
-export class Capture {
-  active = false
-  #start = 0
-  #pieces: string[] = []
-  #piecesLength = 0
-
-  begin(at: number): void {
-    this.active = true
-    this.#start = at
-    this.#pieces = []
-    this.#piecesLength = 0
-  }
-
-  /** Characters captured up to `end` in the current chunk. */
-  length(end: number): number {
-    return this.#piecesLength + end - this.#start
-  }
-
-  /** The captured text up to `end` (exclusive) in the current chunk `s`; stops capturing. */
-  take(s: string, end: number): string {
-    const tail = s.slice(this.#start, end)
-    const text = this.#pieces.length === 0 ? tail : this.#pieces.join('') + tail
-    this.stop()
-    return text
-  }
-
-  stop(): void {
-    this.active = false
-    this.#pieces = []
-    this.#piecesLength = 0
-  }
-
-  /** Called when chunk `s` ends: keeps its captured part and continues at 0 in the next. */
-  carry(s: string): void {
-    if (!this.active) return
-    const piece = s.slice(this.#start)
-    this.#pieces.push(piece)
-    this.#piecesLength += piece.length
-    this.#start = 0
-  }
-}
 
 export abstract class JsonScanner {
   protected readonly key: string
@@ -89,9 +47,9 @@ export abstract class JsonScanner {
   #line = 1
   #lineStart = 0
   #seenContent = false
-  #escape = 0
+  #escape: number = Escape.none
   #isKey = false
-  #num = 0
+  #numberState: NumberState = NumberState.minus
   #literal = ''
   #literalIndex = 0
 
@@ -135,7 +93,7 @@ export abstract class JsonScanner {
   /** After the last chunk: throws unless exactly one complete JSON value was read. */
   protected finish(): void {
     if (!this.#seenContent) throw new FileError(`File contains only whitespace: ${this.key}`)
-    if (this.#mode === Mode.number && NUM_CAN_END[this.#num]) this.#valueEnd('', 0)
+    if (this.#mode === Mode.number && numberCanEnd(this.#numberState)) this.#valueEnd('', 0)
     if (this.#mode !== Mode.done) this.#fail('Unexpected end of file', 0)
   }
 
@@ -153,8 +111,8 @@ export abstract class JsonScanner {
     let i = start
     for (; i < n; i++) {
       const c = s.charCodeAt(i)
-      if (c === 32 || c === 9 || c === 13) continue
-      if (c !== 10) break
+      if (isBlank(c)) continue
+      if (c !== Char.lineFeed) break
       this.#line++
       this.#lineStart = this.#offset + i + 1
     }
@@ -165,14 +123,14 @@ export abstract class JsonScanner {
       case Mode.value:
         return this.#beginValue(s, i, c)
       case Mode.arrayFirst:
-        return c === 93 ? this.#close(s, i) : this.#beginValue(s, i, c)
+        return c === Char.closeBracket ? this.#close(s, i) : this.#beginValue(s, i, c)
       case Mode.objectFirst:
-        if (c === 125) return this.#close(s, i)
+        if (c === Char.closeBrace) return this.#close(s, i)
         return this.#beginKey(i, c)
       case Mode.key:
         return this.#beginKey(i, c)
       case Mode.colon:
-        if (c !== 58) this.#fail("Expecting ':' delimiter", i)
+        if (c !== Char.colon) this.#fail("Expecting ':' delimiter", i)
         this.#mode = Mode.value
         return i + 1
       case Mode.after:
@@ -184,29 +142,30 @@ export abstract class JsonScanner {
 
   #afterValue(s: string, i: number, c: number): number {
     const kind = this.stack[this.stack.length - 1]
-    if (c === 44) {
+    if (c === Char.comma) {
       this.#mode = kind === ARRAY ? Mode.value : Mode.key
       return i + 1
     }
-    if ((kind === ARRAY && c === 93) || (kind === OBJECT && c === 125)) return this.#close(s, i)
+    const closes = kind === ARRAY ? Char.closeBracket : Char.closeBrace
+    if (c === closes) return this.#close(s, i)
     return this.#fail("Expecting ',' delimiter", i)
   }
 
   #beginKey(i: number, c: number): number {
-    if (c !== 34) this.#fail('Expecting property name enclosed in double quotes', i)
+    if (c !== Char.quote) this.#fail('Expecting property name enclosed in double quotes', i)
     this.#mode = Mode.string
     this.#isKey = true
-    this.#escape = 0
+    this.#escape = Escape.none
     this.keyStart(i)
     return i + 1
   }
 
   #beginValue(s: string, i: number, c: number): number {
     let mode: number
-    if (c === 123) mode = Mode.objectFirst
-    else if (c === 91) mode = Mode.arrayFirst
-    else if (c === 34) mode = Mode.string
-    else if (c === 45 || (c >= 48 && c <= 57)) mode = Mode.number
+    if (c === Char.openBrace) mode = Mode.objectFirst
+    else if (c === Char.openBracket) mode = Mode.arrayFirst
+    else if (c === Char.quote) mode = Mode.string
+    else if (c === Char.minus || isDigit(c)) mode = Mode.number
     else if (LITERALS[c] !== undefined) mode = Mode.literal
     else return this.#fail('Expecting value', i)
     const opens = mode === Mode.objectFirst || mode === Mode.arrayFirst
@@ -220,9 +179,14 @@ export abstract class JsonScanner {
     else if (mode === Mode.arrayFirst) this.stack.push(ARRAY)
     else if (mode === Mode.string) {
       this.#isKey = false
-      this.#escape = 0
+      this.#escape = Escape.none
     } else if (mode === Mode.number)
-      this.#num = c === 45 ? Num.minus : c === 48 ? Num.zero : Num.int
+      this.#numberState =
+        c === Char.minus
+          ? NumberState.minus
+          : c === Char.zero
+            ? NumberState.zero
+            : NumberState.integer
     else {
       this.#literal = LITERALS[c] ?? ''
       this.#literalIndex = 1
@@ -245,26 +209,28 @@ export abstract class JsonScanner {
     const n = s.length
     let i = start
     while (i < n) {
-      if (this.#escape === 0) {
+      if (this.#escape === Escape.none) {
         let c = 0
         for (; i < n; i++) {
           c = s.charCodeAt(i)
-          if (c === 34 || c === 92 || c < 32 || c > 127) break
+          if (c === Char.quote || c === Char.backslash) break
+          if (c < Char.firstPrintable || c > Char.lastAscii) break
         }
         if (i === n) return n
-        if (c === 34) return this.#endString(s, i + 1)
-        if (c < 32) this.#fail('Invalid control character', i)
+        if (c === Char.quote) return this.#endString(s, i + 1)
+        if (c < Char.firstPrintable) this.#fail('Invalid control character', i)
         // A surrogate is half of a 4-byte character; other units take 2 or 3 bytes.
-        if (c > 127) this.#extraBytes += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2
-        else this.#escape = 1
-      } else if (this.#escape === 1) {
+        if (c > Char.lastAscii)
+          this.#extraBytes += c < 0x800 || (c >= 0xd800 && c <= 0xdfff) ? 1 : 2
+        else this.#escape = Escape.backslash
+      } else if (this.#escape === Escape.backslash) {
         const c = s.charCodeAt(i)
-        if (c === 117) this.#escape = 2
-        else if (SIMPLE_ESCAPES.has(c)) this.#escape = 0
+        if (c === Char.lowerU) this.#escape = Escape.firstHex
+        else if (SIMPLE_ESCAPES.has(c)) this.#escape = Escape.none
         else this.#fail('Invalid \\escape', i)
       } else {
         if (!isHex(s.charCodeAt(i))) this.#fail('Invalid \\uXXXX escape', i)
-        this.#escape = this.#escape === 5 ? 0 : this.#escape + 1
+        this.#escape = this.#escape === Escape.lastHex ? Escape.none : this.#escape + 1
       }
       i++
     }
@@ -280,19 +246,18 @@ export abstract class JsonScanner {
 
   #number(s: string, start: number): number {
     const n = s.length
-    let st = this.#num
+    let state = this.#numberState
     for (let i = start; i < n; i++) {
       const c = s.charCodeAt(i)
-      const digit = c >= 48 && c <= 57
-      const next = nextNumberState(st, c, digit)
+      const next = nextNumberState(state, c, isDigit(c))
       if (next >= 0) {
-        st = next
+        state = next as NumberState
         continue
       }
-      if (next === -2 || !NUM_CAN_END[st]) this.#fail('Invalid number', i)
+      if (next === NumberInvalid || !numberCanEnd(state)) this.#fail('Invalid number', i)
       return this.#valueEnd(s, i)
     }
-    this.#num = st
+    this.#numberState = state
     return n
   }
 
@@ -306,31 +271,5 @@ export abstract class JsonScanner {
     }
     this.#literalIndex = k
     return k === literal.length ? this.#valueEnd(s, i) : i
-  }
-}
-
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70)
-}
-
-/** The next number state, -1 when `c` ends the number, -2 when it makes it invalid. */
-function nextNumberState(st: number, c: number, digit: boolean): number {
-  switch (st) {
-    case Num.minus:
-      return c === 48 ? Num.zero : digit ? Num.int : -2
-    case Num.zero:
-      return c === 46 ? Num.dot : c === 101 || c === 69 ? Num.e : digit ? -2 : -1
-    case Num.int:
-      return digit ? Num.int : c === 46 ? Num.dot : c === 101 || c === 69 ? Num.e : -1
-    case Num.dot:
-      return digit ? Num.frac : -2
-    case Num.frac:
-      return digit ? Num.frac : c === 101 || c === 69 ? Num.e : -1
-    case Num.e:
-      return c === 43 || c === 45 ? Num.sign : digit ? Num.exp : -2
-    case Num.sign:
-      return digit ? Num.exp : -2
-    default:
-      return digit ? Num.exp : -1
   }
 }

@@ -2,10 +2,10 @@ import { openObjects, openQueue } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
 import { configOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
-import { loadSettings, type Settings } from './config.ts'
+import { loadResolvedConfig, type ResolvedConfig } from './config.ts'
 import { MIGRATIONS_DIR } from './migrations.ts'
 
-const config: Settings = configOrExit(() => loadSettings())
+const config: ResolvedConfig = configOrExit(() => loadResolvedConfig())
 const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
 // Each loading file holds a connection for its whole transaction; the rest serve the API.
 const db = await connect(config.databaseUrl, {

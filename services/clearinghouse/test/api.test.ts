@@ -63,7 +63,7 @@ describe('health', () => {
       db,
       bucket: {
         ...bucket,
-        setting: bucket.env.AWS_ENDPOINT_URL ? 'no-such-bucket-x1' : 'file:///proc/none',
+        setting: bucket.aws ? 'no-such-bucket-x1' : 'file:///proc/none',
       },
     })
     try {

@@ -5,11 +5,11 @@ import { ConfigError } from '@ferry/kit'
 import { Value } from '@sinclair/typebox/value'
 import { describe, expect, it } from 'vitest'
 import { buildApp, type Deps } from '../src/app.ts'
-import { Config, loadSettings } from '../src/config.ts'
+import { Config, loadResolvedConfig } from '../src/config.ts'
 
 const OPERATOR = { OPERATOR_TOKEN: 'config-test-operator-token' }
 const load = (env: Record<string, string>) =>
-  loadSettings({ env: { S3_BUCKET: 'raw', ...OPERATOR, ...env } })
+  loadResolvedConfig({ env: { S3_BUCKET: 'raw', ...OPERATOR, ...env } })
 
 describe('database settings', () => {
   it('uses DATABASE_URL when set', () => {
@@ -77,7 +77,7 @@ describe('defaults', () => {
   })
 
   it('names S3_BUCKET when it is missing', () => {
-    expect(() => loadSettings({ env: { DATABASE_URL: 'postgres://u@db:5432/x' } })).toThrow(
+    expect(() => loadResolvedConfig({ env: { DATABASE_URL: 'postgres://u@db:5432/x' } })).toThrow(
       /S3_BUCKET: required/,
     )
   })
@@ -86,7 +86,7 @@ describe('defaults', () => {
 describe('operator API credentials', () => {
   const url = { DATABASE_URL: 'postgres://u@db:5432/x' }
   const bare = (env: Record<string, string>) =>
-    loadSettings({ env: { S3_BUCKET: 'raw', ...url, ...env } })
+    loadResolvedConfig({ env: { S3_BUCKET: 'raw', ...url, ...env } })
 
   it('refuses to load without OPERATOR_TOKEN, naming it and the opt-out', () => {
     expect(() => bare({})).toThrow(ConfigError)

@@ -2,7 +2,7 @@ import { Readable, Transform } from 'node:stream'
 import type { ObjectStore } from '@ferry/cloud'
 import type { EmbeddedPostgres } from '@ferry/db/embedded'
 import { startTestPostgres, type TestDatabase } from '@ferry/db/testing'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import {
   fileRow,
   migratedDatabase,
@@ -13,7 +13,6 @@ import {
   startService,
   type TestBucket,
   type TestService,
-  waitFor,
   waitForStatus,
 } from './helpers.ts'
 
@@ -85,16 +84,16 @@ it('renews its lease while a load takes longer than the lease, and completes on 
   const records = sampleRecords(40_000)
   await bucket.put('slow.json', JSON.stringify(records))
   const leases = new Set<number>()
-  const row = await waitFor(
+  const row = await vi.waitFor(
     async () => {
       const [r] = await db.sql<{ status: string; lease: Date | null; attempts: number }[]>`
         select status, lease_expires_at as lease, attempts from file_processing_log
         where s3_key = 'slow.json'`
       if (r?.status === 'processing' && r.lease) leases.add(r.lease.getTime())
+      expect(r?.status).toMatch(/^(COMPLETED|FAILED)$/)
       return r
     },
-    (r) => r?.status === 'COMPLETED' || r?.status === 'FAILED',
-    60_000,
+    { timeout: 60_000 },
   )
   // The load outlived its 1.5 s lease several times over: every renewal (each 0.5 s) moved the
   // expiry on while the load's own transaction was open on another connection.

@@ -1,12 +1,10 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { type ObjectStore, openObjects, type Queue } from '@ferry/cloud'
-import { awsTestOptions, createTestBucket } from '@ferry/cloud/testing'
+import { type AwsOptions, type ObjectStore, openObjects, type Queue } from '@ferry/cloud'
+import { awsTestOptions, openTestResources } from '@ferry/cloud/testing'
 import { connect, type Database } from '@ferry/db'
 import { createTestDatabase, type TestDatabase } from '@ferry/db/testing'
 import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
+import { expect, vi } from 'vitest'
 import { buildApp, type ClearinghouseApp } from '../src/app.ts'
 import { Config } from '../src/config.ts'
 import { MIGRATIONS_DIR } from '../src/migrations.ts'
@@ -15,6 +13,8 @@ import type { BatchLimits } from '../src/records.ts'
 export interface TestBucket {
   /** S3_BUCKET for the service. */
   setting: string
+  /** The emulator's settings when the bucket is on moto. */
+  aws: AwsOptions | undefined
   /** Environment a child process needs to reach it. */
   env: Record<string, string>
   store: ObjectStore
@@ -24,34 +24,19 @@ export interface TestBucket {
 
 /** A bucket of one's own: moto when AWS_ENDPOINT_URL is set (unless `local`), else a directory. */
 export async function openTestBucket(options: { local?: boolean } = {}): Promise<TestBucket> {
-  const aws = options.local ? undefined : awsTestOptions()
-  let setting: string
-  let env: Record<string, string> = {}
-  let dispose: () => Promise<void>
-  if (aws) {
-    const bucket = await createTestBucket(aws, 'clearinghouse')
-    setting = bucket.name
-    env = {
-      AWS_ENDPOINT_URL: aws.endpoint ?? '',
-      AWS_REGION: aws.region ?? 'us-east-1',
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'testing',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'testing',
-    }
-    dispose = () => bucket.cleanup()
-  } else {
-    const dir = await mkdtemp(join(tmpdir(), 'clearinghouse-bucket-'))
-    setting = `file://${dir}`
-    dispose = () => rm(dir, { recursive: true, force: true })
-  }
-  const store = openObjects(setting, { aws })
+  const kind = options.local || !awsTestOptions() ? 'local' : 'aws'
+  const resources = await openTestResources(kind)
+  const setting = await resources.bucket('clearinghouse')
+  const store = openObjects(setting, { aws: resources.aws })
   return {
     setting,
-    env,
+    aws: resources.aws,
+    env: resources.env,
     store,
     put: async (key, body) => (await store.put(key, body)).etag,
     async cleanup() {
       await store.close()
-      await dispose()
+      await resources.cleanup()
     },
   }
 }
@@ -108,7 +93,7 @@ export async function startService(options: ServiceOptions): Promise<TestService
   const appDb = await connect(options.databaseUrl ?? options.db.url, {
     max: config.CONCURRENCY + 4,
   })
-  const aws = awsTestOptions()
+  const { aws } = options.bucket
   const logs = captureLogs()
   const built = buildApp({
     config,
@@ -155,39 +140,31 @@ export async function countRecords(db: Database, key: string): Promise<number> {
   return row?.n ?? 0
 }
 
-/** Polls `probe` until it returns a value `done` accepts; throws with the last value on timeout. */
-export async function waitFor<T>(
-  probe: () => Promise<T>,
-  done: (value: T) => boolean,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (done(value)) return value
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms; last: ${JSON.stringify(value)}`)
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  }
-}
+/** For vi.waitFor: long enough for a loaded CI machine (expect.poll's default is in vitest.config). */
+export const POLL = { timeout: 20_000 }
 
 /** Waits until the service logged that it started loading `key`. */
-export function waitForLoading(service: TestService, key: string, timeoutMs = 20_000) {
-  return waitFor(
-    async () => service.logs.lines().some((l) => l.msg === 'loading file' && l.key === key),
-    (started) => started,
-    timeoutMs,
+export function waitForLoading(service: TestService, key: string) {
+  return expect
+    .poll(() => service.logs.lines().some((l) => l.msg === 'loading file' && l.key === key))
+    .toBe(true)
+}
+
+/** Waits until the file's row has the fields of `match`; fails showing the last row. */
+export function waitForRow(db: Database, key: string, match: Partial<FileRow>, timeout = 20_000) {
+  return vi.waitFor(
+    async () => {
+      const row = await fileRow(db, key)
+      expect(row).toMatchObject(match)
+      return row as FileRow
+    },
+    { timeout },
   )
 }
 
-/** Waits until the file's row has `status` (and, if given, `attempts`). */
-export function waitForStatus(db: Database, key: string, status: string, timeoutMs = 10_000) {
-  return waitFor(
-    () => fileRow(db, key),
-    (row) => row?.status === status,
-    timeoutMs,
-  ) as Promise<FileRow>
+/** Waits until the file's row has `status`. */
+export function waitForStatus(db: Database, key: string, status: string, timeout?: number) {
+  return waitForRow(db, key, { status }, timeout)
 }
 
 /** `n` records like a producer writes them. */

@@ -11,7 +11,7 @@ import {
   startService,
   type TestBucket,
   type TestService,
-  waitFor,
+  waitForRow,
   waitForStatus,
 } from './helpers.ts'
 
@@ -185,10 +185,7 @@ describe.concurrent('re-uploads', () => {
     const key = uniqueKey()
     await load(JSON.stringify(sampleRecords(3, 'old')), key)
     const etag = await bucket.put(key, JSON.stringify(sampleRecords(2, 'new')))
-    const row = await waitFor(
-      () => fileRow(db, key),
-      (r) => r?.status === 'COMPLETED' && r.etag === etag,
-    )
+    const row = await waitForRow(db, key, { status: 'COMPLETED', etag })
     const records = await recordsOf(db, key)
     expect(records.map((r) => r.record_type)).toEqual(['new', 'new'])
     expect(row?.attempts).toBe(1)
@@ -206,10 +203,7 @@ describe.concurrent('re-uploads', () => {
     const { key, row } = await load(JSON.stringify(sampleRecords(3)))
     const ids = await db.sql`select d.id from processed_data d where d.file_log_id = ${row.id}`
     await db.sql`update file_processing_log set etag = '"stale"' where id = ${row.id}`
-    const after = await waitFor(
-      () => fileRow(db, key),
-      (r) => r?.status === 'COMPLETED' && r.etag === row.etag,
-    )
+    const after = await waitForRow(db, key, { status: 'COMPLETED', etag: row.etag })
     expect(after?.processed_at?.getTime()).toBeGreaterThan(row.processed_at?.getTime() ?? 0)
     const idsAfter = await db.sql`select d.id from processed_data d where d.file_log_id = ${row.id}`
     expect(idsAfter).toEqual(ids)

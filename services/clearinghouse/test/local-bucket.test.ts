@@ -6,17 +6,17 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { TestDatabase } from '@ferry/db/testing'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { afterAll, beforeAll, expect, it, vi } from 'vitest'
 import {
   fileRow,
   migratedDatabase,
   openTestBucket,
+  POLL,
   recordsOf,
   sampleRecords,
   startService,
   type TestBucket,
   type TestService,
-  waitFor,
   waitForStatus,
 } from './helpers.ts'
 
@@ -55,10 +55,12 @@ it('loads a file again, whole, once the copy that was half done when it was read
   await copyIn(key, whole.slice(0, whole.length / 2))
   const failed = await waitForStatus(db, key, 'FAILED')
   await copyIn(key, whole)
-  const row = await waitFor(
-    () => fileRow(db, key),
-    (r) => r?.status === 'COMPLETED' && r.etag !== failed?.etag,
-  )
+  const row = await vi.waitFor(async () => {
+    const r = await fileRow(db, key)
+    expect(r?.status).toBe('COMPLETED')
+    expect(r?.etag).not.toBe(failed.etag)
+    return r
+  }, POLL)
   expect(row?.record_count).toBe(5)
   expect(await recordsOf(db, key)).toHaveLength(5)
 })

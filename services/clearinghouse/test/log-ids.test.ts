@@ -1,14 +1,14 @@
 import type { TestDatabase } from '@ferry/db/testing'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { syncListing } from '../src/poll.ts'
 import {
   migratedDatabase,
   openTestBucket,
   operatorHeaders,
+  POLL,
   startService,
   type TestBucket,
   type TestService,
-  waitFor,
   waitForStatus,
 } from './helpers.ts'
 
@@ -83,10 +83,11 @@ describe('a failing poll', () => {
     const [seq] = await db.sql<{ name: string }[]>`select ${db.sql.unsafe(SEQUENCE)} as name`
     await db.sql.unsafe(`select setval('${seq?.name}', 2); alter sequence ${seq?.name} maxvalue 2`)
     await bucket.put('second.json', '[{"a":1}]')
-    const ready = await waitFor(
-      () => s.app.inject({ method: 'GET', url: '/ready' }),
-      (reply) => reply.statusCode === 503,
-    )
+    const ready = await vi.waitFor(async () => {
+      const reply = await s.app.inject({ method: 'GET', url: '/ready' })
+      expect(reply.statusCode).toBe(503)
+      return reply
+    }, POLL)
     expect(ready.json().checks).toMatchObject({ database: 'ok', bucket: 'ok' })
     expect(ready.json().checks.poll).toMatch(
       /^listing the bucket failed (once|\d+ times in a row) since .*: .*maximum value of sequence/,
@@ -96,9 +97,8 @@ describe('a failing poll', () => {
     ).toBe(true)
     await db.sql.unsafe(`alter sequence ${seq?.name} no maxvalue`)
     await waitForStatus(db, 'second.json', 'COMPLETED')
-    await waitFor(
-      async () => (await s.app.inject({ method: 'GET', url: '/ready' })).statusCode,
-      (code) => code === 200,
-    )
+    await expect
+      .poll(async () => (await s.app.inject({ method: 'GET', url: '/ready' })).statusCode)
+      .toBe(200)
   })
 })

@@ -12,8 +12,8 @@ import {
   startService,
   type TestBucket,
   type TestService,
-  waitFor,
   waitForLoading,
+  waitForRow,
   waitForStatus,
 } from './helpers.ts'
 
@@ -77,10 +77,7 @@ describe('retries', () => {
     const env = { MAX_ATTEMPTS: '3', RETRY_BASE_SECONDS: '0.3' }
     const s = await service({ env })
     await bucket.put('bad.json', '[1]')
-    await waitFor(
-      () => fileRow(db, 'bad.json'),
-      (r) => r?.attempts === 3 && r.status === 'FAILED',
-    )
+    await waitForRow(db, 'bad.json', { attempts: 3, status: 'FAILED' })
     const failures = s.logs.lines().filter((l) => l.key === 'bad.json' && l.error)
     const times = failures.map((l) => Number(l.time))
     const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0))

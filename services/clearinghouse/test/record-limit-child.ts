@@ -4,7 +4,7 @@
 import { openObjects } from '@ferry/cloud'
 import { connect } from '@ferry/db'
 import { claimNext } from '../src/file-log.ts'
-import { loadFile } from '../src/load.ts'
+import { loadInTransaction } from '../src/load-transaction.ts'
 import { syncListing } from '../src/poll.ts'
 
 const [bucket = '', databaseUrl = '', limit = ''] = process.argv.slice(2)
@@ -20,7 +20,7 @@ try {
   const before = process.resourceUsage().maxRSS
   let outcome: string
   try {
-    const result = await loadFile(db.sql, store, claim, {
+    const result = await loadInTransaction(db.sql, store, claim, {
       signal: new AbortController().signal,
       batch: { recordBytes: Number(limit) },
     })

@@ -4,15 +4,14 @@ import type { TestDatabase } from '@ferry/db/testing'
 import { afterEach, beforeEach, expect, it } from 'vitest'
 import {
   countRecords,
-  fileRow,
   migratedDatabase,
   openTestBucket,
   sampleRecords,
   startService,
   type TestBucket,
   type TestService,
-  waitFor,
   waitForLoading,
+  waitForRow,
   waitForStatus,
 } from './helpers.ts'
 
@@ -72,10 +71,7 @@ it('shuts down promptly during a stalled read and gives the file back', async ()
   const started = Date.now()
   await s.close()
   expect(Date.now() - started).toBeLessThan(3000)
-  const row = await waitFor(
-    () => fileRow(db, 'stuck.json'),
-    (r) => r?.attempts === 0,
-  )
+  const row = await waitForRow(db, 'stuck.json', { attempts: 0 })
   expect(row?.status).toBe('processing')
   expect(await countRecords(db, 'stuck.json')).toBe(0)
 })

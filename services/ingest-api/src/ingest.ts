@@ -10,11 +10,11 @@ import {
   unauthorized,
 } from '@ferry/kit'
 import { type Envelope, uuidFromName, uuidv7 } from '@ferry/schemas'
+import { presentedToken, tokensMatch } from './bearer-token.ts'
 import { createKeyMemory, fingerprint, type KeyMemory } from './idempotency.ts'
 import type { Publisher } from './publisher.ts'
 import type { Accepted, EmailData } from './schemas.ts'
 import { parseUnixTimestamp } from './timestamp.ts'
-import { presentedToken, tokensMatch } from './token.ts'
 
 /** SQS refuses a message body over 256 KiB. */
 export const SQS_MAX_MESSAGE_BYTES = 262_144

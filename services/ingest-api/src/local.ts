@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { devSecret, LOCAL_PATHS, type LocalContext, type LocalService } from '@ferry/kit'
+import { devSecret, type LocalContext, type LocalService } from '@ferry/kit'
 
 /** `npm start` runs ingest-api here on the embedded default. */
 export const port = 3001
 
 export async function localEnv(context: LocalContext): Promise<LocalService> {
-  const tokenFile = join(context.dataDir, LOCAL_PATHS.secrets, 'ingest-token')
+  const tokenFile = join(context.dataDir, context.paths.secrets, 'ingest-token')
   const token = devSecret(tokenFile, () => `dev-${randomBytes(12).toString('hex')}`)
   return {
     env: {
       SSM_TOKEN_PARAM: `file://${tokenFile}`,
-      SQS_QUEUE_URL: context.local(LOCAL_PATHS.ingestQueue),
+      SQS_QUEUE_URL: context.local(context.paths.ingestQueue),
     },
     notes: [
       `dev token: ${token}  (in ${tokenFile})`,

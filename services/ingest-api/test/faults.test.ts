@@ -6,7 +6,7 @@ import { mockClient } from 'aws-sdk-client-mock'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../src/app.ts'
 import { Config } from '../src/config.ts'
-import { buildTestApp, email, post, requireAws, type TestApp, TOKEN } from './helpers.ts'
+import { buildTestApp, email, post, type TestApp, TOKEN } from './helpers.ts'
 
 const bearer = { authorization: `Bearer ${TOKEN}` }
 
@@ -40,16 +40,16 @@ describe('the token in SSM', () => {
 
 describe('the queue failing', () => {
   it('answers 503 with Retry-After naming the queue when SQS is unreachable, and reports nothing accepted', async () => {
-    const aws = requireAws()
-    const deadAws = { ...aws, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }
     const t = await buildTestApp()
+    const { aws } = t
+    const deadAws = { ...aws, endpoint: 'http://127.0.0.1:9', maxAttempts: 1 }
     const config = Value.Parse(Config, {
-      SQS_QUEUE_URL: t.testQueue.url,
+      SQS_QUEUE_URL: t.queueUrl,
       SSM_TOKEN_PARAM: t.param.name,
     })
     const { app } = buildApp({
       config,
-      queue: openQueue(t.testQueue.url, { aws: deadAws }),
+      queue: openQueue(t.queueUrl, { aws: deadAws }),
       secret: openSecret(t.param.name, { aws, ttlSeconds: 60 }),
       logger: { stream: captureLogs().stream },
     })
@@ -169,7 +169,6 @@ describe('shutdown', () => {
     expect(res.statusCode).toBe(200)
     const bodies = (await t.drain(1)) as { message_id: string }[]
     expect(bodies.map((b) => b.message_id)).toEqual([res.json().message_id])
-    await t.testQueue.cleanup()
-    await t.param.cleanup()
+    await t.cleanup()
   })
 })

@@ -1,12 +1,6 @@
 import type { AwsOptions, Queue, ReceivedMessage, Secret } from '@ferry/cloud'
 import { openQueue, openSecret } from '@ferry/cloud'
-import {
-  awsTestOptions,
-  createTestParameter,
-  createTestQueue,
-  type TestParameter,
-  type TestQueue,
-} from '@ferry/cloud/testing'
+import { openTestResources, type TestParameter } from '@ferry/cloud/testing'
 import type { RequestTimeouts } from '@ferry/kit'
 import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
@@ -26,12 +20,6 @@ export function email(overrides: Record<string, unknown> = {}) {
   }
 }
 
-export function requireAws(): AwsOptions {
-  const aws = awsTestOptions()
-  if (!aws) throw new Error('AWS_ENDPOINT_URL is not set')
-  return aws
-}
-
 /** Counts the service's reads of the secret, to prove when it does (not) consult SSM. */
 export function countingSecret(secret: Secret): Secret & { reads: () => number } {
   let reads = 0
@@ -48,9 +36,14 @@ export function countingSecret(secret: Secret): Secret & { reads: () => number }
 }
 
 export interface TestApp extends IngestApp {
+  /** The emulator's settings. */
+  aws: AwsOptions | undefined
   queue: Queue
-  testQueue: TestQueue
+  /** SQS_QUEUE_URL of this app. */
+  queueUrl: string
   param: TestParameter
+  /** Removes the app's queue and parameter (close() does it too). */
+  cleanup(): Promise<void>
   logs: ReturnType<typeof captureLogs>
   /** Receives everything currently on the queue (deleting it), parsed as JSON. */
   drain(expected: number): Promise<unknown[]>
@@ -66,17 +59,18 @@ export async function buildTestApp(
     timeouts?: RequestTimeouts
   } = {},
 ): Promise<TestApp> {
-  const aws = requireAws()
-  const testQueue = await createTestQueue(aws)
-  const param = await createTestParameter(aws, TOKEN)
+  const resources = await openTestResources('aws')
+  const { aws } = resources
+  const { url: queueUrl } = await resources.queue()
+  const param = await resources.parameter(TOKEN)
   const config = Value.Parse(Config, {
-    SQS_QUEUE_URL: testQueue.url,
+    SQS_QUEUE_URL: queueUrl,
     SSM_TOKEN_PARAM: param.name,
     LOG_LEVEL: 'info',
     ...env,
   })
-  const queue = openQueue(testQueue.url, { aws })
-  const reader = openQueue(testQueue.url, { aws })
+  const queue = openQueue(queueUrl, { aws })
+  const reader = openQueue(queueUrl, { aws })
   const secret = openSecret(param.name, { aws, ttlSeconds: config.TOKEN_CACHE_TTL_SECONDS })
   const logs = captureLogs()
   const built = buildApp({
@@ -89,9 +83,11 @@ export async function buildTestApp(
   await built.app.ready()
   return {
     ...built,
+    aws,
     queue,
-    testQueue,
+    queueUrl,
     param,
+    cleanup: () => resources.cleanup(),
     logs,
     async drain(expected) {
       const bodies: unknown[] = []
@@ -106,8 +102,7 @@ export async function buildTestApp(
     async close() {
       await built.app.close()
       await reader.close()
-      await testQueue.cleanup()
-      await param.cleanup()
+      await resources.cleanup()
     },
   }
 }

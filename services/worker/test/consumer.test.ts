@@ -1,16 +1,15 @@
+import { testResourceKinds } from '@ferry/cloud/testing'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
-  backends,
   buildTestWorker,
   envelope,
-  eventually,
   keyOf,
   listKeys,
   type TestWorker,
   type TestWorkerOptions,
 } from './helpers.ts'
 
-describe.each(backends())('the worker on %s', (kind) => {
+describe.each(testResourceKinds())('the worker on %s', (kind) => {
   let worker: TestWorker | undefined
   afterEach(async () => {
     await worker?.close()
@@ -32,43 +31,43 @@ describe.each(backends())('the worker on %s', (kind) => {
     const w = await started()
     const e = envelope()
     await w.send(e)
-    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
     expect(await listKeys(w.objects)).toEqual([keyOf(e)])
     const { body, info } = await w.objects.getBuffer(keyOf(e))
     expect(JSON.parse(body.toString())).toEqual(e)
     expect(info.contentType).toBe('application/json')
-    expect(await eventually(() => queueEmpty(w))).toBe(true)
+    await expect.poll(() => queueEmpty(w)).toBe(true)
   })
 
   it('writes one object for a message delivered twice and deletes both deliveries', async () => {
     const w = await started()
     const e = envelope()
     await w.send(e)
-    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
     await w.send(e)
-    expect(await eventually(() => w.metrics.deleted.value() === 2)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 2).toBe(true)
     expect(await listKeys(w.objects)).toEqual([keyOf(e)])
     expect(w.metrics.written.value()).toBe(1)
     expect(w.metrics.duplicates.value()).toBe(1)
-    expect(await eventually(() => queueEmpty(w))).toBe(true)
+    await expect.poll(() => queueEmpty(w)).toBe(true)
   })
 
   it('writes one object when two copies of a message arrive together, and deletes both', async () => {
     const w = await started()
     const e = envelope()
     await w.send(e, e)
-    expect(await eventually(() => w.metrics.deleted.value() === 2)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 2).toBe(true)
     expect(await listKeys(w.objects)).toEqual([keyOf(e)])
-    expect(await eventually(() => queueEmpty(w))).toBe(true)
+    await expect.poll(() => queueEmpty(w)).toBe(true)
   })
 
   it('keeps the first object when a redelivery carries other data', async () => {
     const w = await started()
     const first = envelope({ data: { n: 1 } })
     await w.send(first)
-    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
     await w.send({ ...first, data: { n: 2 } })
-    expect(await eventually(() => w.metrics.deleted.value() === 2)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 2).toBe(true)
     const { body } = await w.objects.getBuffer(keyOf(first))
     expect(JSON.parse(body.toString()).data).toEqual({ n: 1 })
   })
@@ -77,9 +76,9 @@ describe.each(backends())('the worker on %s', (kind) => {
     const w = await started()
     const all = Array.from({ length: 45 }, () => envelope())
     await w.send(...all)
-    expect(await eventually(() => w.metrics.deleted.value() === 45)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 45).toBe(true)
     expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
-    expect(await eventually(() => queueEmpty(w))).toBe(true)
+    await expect.poll(() => queueEmpty(w)).toBe(true)
   })
 
   it('keys an envelope without email_timestream by received_at, in UTC', async () => {
@@ -88,7 +87,7 @@ describe.each(backends())('the worker on %s', (kind) => {
     })
     const e = envelope({ received_at: '2019-12-31T23:59:59-01:00' })
     await w.send(e)
-    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
     expect(await listKeys(w.objects)).toEqual([`p/test/2020-01-01T00/${e.message_id}`])
   })
 
@@ -98,7 +97,7 @@ describe.each(backends())('the worker on %s', (kind) => {
     const first = envelope({ received_at: '2023-11-14T23:59:59.000Z', data })
     const retry = { ...first, received_at: '2023-11-15T00:00:05.000Z' }
     await w.send(first, retry)
-    expect(await eventually(() => w.metrics.deleted.value() === 2)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 2).toBe(true)
     expect(await listKeys(w.objects)).toEqual([
       `emails/v1/test/2023/11/14/${first.message_id}.json`,
     ])
@@ -124,8 +123,8 @@ describe.each(backends())('the worker on %s', (kind) => {
   it('counts what it did on /metrics in the Prometheus text format', async () => {
     const w = await started()
     await w.send(envelope(), 'not json')
-    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
-    expect(await eventually(() => w.metrics.invalid.value() >= 1)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
+    await expect.poll(() => w.metrics.invalid.value() >= 1).toBe(true)
     const res = await w.app.inject('/metrics')
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8')

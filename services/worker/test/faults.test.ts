@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CloudError, type ObjectStore, type Queue } from '@ferry/cloud'
-import { afterEach, describe, expect, it } from 'vitest'
+import { testResourceKinds } from '@ferry/cloud/testing'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  backends,
   buildTestWorker,
   envelope,
-  eventually,
   keyOf,
   listKeys,
   peek,
@@ -103,7 +102,7 @@ function watchVisibility() {
   return { wrap, calls }
 }
 
-describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
+describe.each(testResourceKinds())('the worker on %s, when things go wrong', (kind) => {
   let worker: TestWorker | undefined
   afterEach(async () => {
     await worker?.close()
@@ -123,13 +122,14 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
     })
     const poison = JSON.stringify({ message_id: 'secret-body-marker', data: {} })
     await w.send(poison)
-    let dead: string[] = []
-    const moved = await eventually(async () => {
-      const got = await w.dlq.receive({ maxMessages: 1, waitSeconds: 0 })
-      dead = got.map((m) => m.body)
-      return got.length > 0
-    }, 15_000)
-    expect(moved).toBe(true)
+    const dead = await vi.waitFor(
+      async () => {
+        const got = await w.dlq.receive({ maxMessages: 1, waitSeconds: 0 })
+        expect(got).not.toHaveLength(0)
+        return got.map((m) => m.body)
+      },
+      { timeout: 15_000 },
+    )
     expect(dead).toEqual([poison])
     expect(await listKeys(w.objects)).toEqual([])
     expect(w.metrics.deleted.value()).toBe(0)
@@ -138,7 +138,7 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
   it('logs a message that is not an envelope once per receive, with its id and never its body', async () => {
     const w = await started({ env: { VISIBILITY_TIMEOUT: '1' } })
     await w.send('{"not":"an envelope","marker":"secret-body-marker"}')
-    expect(await eventually(() => w.metrics.invalid.value() >= 2, 10_000)).toBe(true)
+    await expect.poll(() => w.metrics.invalid.value() >= 2).toBe(true)
     const lines = w.logs.lines().filter((l) => String(l.msg).startsWith('not a known envelope'))
     expect(lines.length).toBe(w.metrics.invalid.value())
     expect(lines[0]?.message_id).toEqual(expect.any(String))
@@ -153,7 +153,7 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
     holder.objects = w.objects
     const all = [envelope(), envelope(), envelope()]
     await w.send(...all)
-    expect(await eventually(() => w.metrics.deleted.value() === 3, 15_000)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 3).toBe(true)
     expect(w.metrics.failed.value()).toBe(3)
     expect(watch.deletes.map((d) => d.key).sort()).toEqual(all.map(keyOf).sort())
     expect(watch.deletes.every((d) => d.existed)).toBe(true)
@@ -168,7 +168,7 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
       env: { VISIBILITY_TIMEOUT: '30' },
     })
     await w.send(envelope())
-    expect(await eventually(() => w.metrics.deleted.value() === 1, 10_000)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
     expect(visibility.calls).toEqual([1])
     expect(w.metrics.released.value()).toBe(1)
   }, 15_000)
@@ -184,28 +184,28 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
     })
     const all = Array.from({ length: 6 }, () => envelope())
     await w.send(...all)
-    expect(await eventually(() => outage.calls > 0)).toBe(true)
+    await expect.poll(() => outage.calls > 0).toBe(true)
     // Down for longer than maxReceiveCount × visibility timeout (2 × 2 s).
     await sleep(5000)
     const receivedWhileDown = w.metrics.received.value()
     expect(receivedWhileDown).toBeLessThanOrEqual(4)
     expect(w.metrics.storeUnavailable.value()).toBe(1)
     outage.down = false
-    expect(await eventually(() => w.metrics.deleted.value() === all.length, 20_000)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === all.length).toBe(true)
     expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
     expect(await peek(w.dlq)).toEqual([])
     expect(w.metrics.received.value()).toBe(all.length)
     expect(w.metrics.written.value()).toBe(all.length)
     expect(w.metrics.duplicates.value()).toBe(0)
     expect(w.metrics.storeUnavailable.value()).toBe(0)
-    expect(await eventually(async () => (await w.queue.depth()).visible === 0)).toBe(true)
+    await expect.poll(async () => (await w.queue.depth()).visible === 0).toBe(true)
   }, 40_000)
 
   it('on close during a store outage hands the held messages back at once', async () => {
     const outage = { down: true, calls: 0 }
     const w = await started({ wrapObjects: unreachableWhile(outage), drainTimeoutMs: 8000 })
     await w.send(envelope(), envelope())
-    expect(await eventually(() => w.metrics.received.value() === 2 && outage.calls >= 2)).toBe(true)
+    await expect.poll(() => w.metrics.received.value() === 2 && outage.calls >= 2).toBe(true)
     const began = Date.now()
     await w.app.close()
     expect(Date.now() - began).toBeLessThan(3000)
@@ -221,7 +221,7 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
       env: { VISIBILITY_TIMEOUT: '2' },
     })
     await w.send(envelope())
-    expect(await eventually(() => w.metrics.deleted.value() === 1, 10_000)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
     expect(visibility.calls.length).toBeGreaterThanOrEqual(2)
     expect(visibility.calls.every((s) => s === 2)).toBe(true)
     expect(w.metrics.received.value()).toBe(1)
@@ -232,7 +232,7 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
     const w = await started({ wrapObjects: slowPuts(500) })
     const all = [envelope(), envelope(), envelope()]
     await w.send(...all)
-    expect(await eventually(() => w.metrics.inFlight.value() === 3)).toBe(true)
+    await expect.poll(() => w.metrics.inFlight.value() === 3).toBe(true)
     await w.app.close()
     expect(w.metrics.deleted.value()).toBe(3)
     expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
@@ -247,7 +247,7 @@ describe.each(backends())('the worker on %s, when things go wrong', (kind) => {
       drainTimeoutMs: 200,
     })
     await w.send(envelope())
-    expect(await eventually(() => w.metrics.inFlight.value() === 1)).toBe(true)
+    await expect.poll(() => w.metrics.inFlight.value() === 1).toBe(true)
     await w.app.close()
     expect(visibility.calls).toEqual([0])
     expect(w.metrics.deleted.value()).toBe(0)

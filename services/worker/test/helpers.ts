@@ -1,20 +1,15 @@
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { AwsOptions, ObjectStore, Queue, ReceivedMessage } from '@ferry/cloud'
 import { openObjects, openQueue } from '@ferry/cloud'
-import { awsTestOptions, createTestBucket, createTestQueue } from '@ferry/cloud/testing'
+import { openTestResources, type TestResourceKind } from '@ferry/cloud/testing'
 import { captureLogs } from '@ferry/kit/testing'
 import { type Envelope, uuidv7 } from '@ferry/schemas'
 import { Value } from '@sinclair/typebox/value'
 import { buildApp, type WorkerApp } from '../src/app.ts'
 import { Config } from '../src/config.ts'
 
-export type BackendKind = 'moto' | 'local'
-
 /** Where one test's queue (with its dead-letter queue) and bucket live. */
 export interface Backend {
-  kind: BackendKind
+  kind: TestResourceKind
   aws: AwsOptions | undefined
   /** SQS_QUEUE_URL and S3_BUCKET for the worker. */
   queueUrl: string
@@ -23,48 +18,23 @@ export interface Backend {
   cleanup(): Promise<void>
 }
 
-export function requireAws(): AwsOptions {
-  const aws = awsTestOptions()
-  if (!aws) throw new Error('AWS_ENDPOINT_URL is not set')
-  return aws
-}
-
-/** The backends to run the behaviour suites on: moto when an endpoint is set, always local. */
-export function backends(): BackendKind[] {
-  return awsTestOptions() ? ['moto', 'local'] : ['local']
-}
-
 /** A fresh queue whose messages go to its dead-letter queue after `maxReceiveCount` receives. */
 export async function openBackend(
-  kind: BackendKind,
+  kind: TestResourceKind,
   options: { maxReceiveCount?: number; visibilityTimeout?: number } = {},
 ): Promise<Backend> {
-  const maxReceiveCount = options.maxReceiveCount ?? 5
-  const visibilityTimeout = options.visibilityTimeout ?? 30
-  if (kind === 'moto') {
-    const aws = requireAws()
-    const queue = await createTestQueue(aws, { maxReceiveCount, visibilityTimeout })
-    const bucket = await createTestBucket(aws)
-    return {
-      kind,
-      aws,
-      queueUrl: queue.url,
-      bucket: bucket.name,
-      dlqUrl: queue.dlqUrl ?? '',
-      async cleanup() {
-        await queue.cleanup()
-        await bucket.cleanup()
-      },
-    }
-  }
-  const dir = await mkdtemp(join(tmpdir(), 'ferry-worker-'))
+  const resources = await openTestResources(kind)
+  const queue = await resources.queue({
+    maxReceiveCount: options.maxReceiveCount ?? 5,
+    visibilityTimeout: options.visibilityTimeout ?? 30,
+  })
   return {
     kind,
-    aws: undefined,
-    queueUrl: `file://${dir}/queue?maxReceiveCount=${maxReceiveCount}&visibilityTimeout=${visibilityTimeout}`,
-    bucket: `file://${dir}/bucket`,
-    dlqUrl: `file://${dir}/queue/dead-letter`,
-    cleanup: () => rm(dir, { recursive: true, force: true }),
+    aws: resources.aws,
+    queueUrl: queue.url,
+    bucket: await resources.bucket(),
+    dlqUrl: queue.deadLetters ?? '',
+    cleanup: () => resources.cleanup(),
   }
 }
 
@@ -91,16 +61,6 @@ export async function sendBodies(queue: Queue, bodies: string[]): Promise<void> 
     const chunk = bodies.slice(i, i + 10).map((body, j) => ({ id: String(i + j), body }))
     const { failed } = await queue.send(chunk)
     if (failed.length > 0) throw new Error(`send failed: ${JSON.stringify(failed)}`)
-  }
-}
-
-/** Polls `check` until it returns true or `timeoutMs` passes; returns its last answer. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (await check()) return true
-    if (Date.now() > deadline) return false
-    await new Promise((r) => setTimeout(r, 50))
   }
 }
 
@@ -149,7 +109,7 @@ export interface TestWorkerOptions {
 
 /** The worker on a fresh backend, not yet started; short polls and leases keep tests fast. */
 export async function buildTestWorker(
-  kind: BackendKind,
+  kind: TestResourceKind,
   options: TestWorkerOptions = {},
 ): Promise<TestWorker> {
   const backend = await openBackend(kind, {

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ObjectStore } from '@ferry/cloud'
 import { afterEach, expect, it } from 'vitest'
-import { buildTestWorker, envelope, eventually, keyOf, type TestWorker } from './helpers.ts'
+import { buildTestWorker, envelope, keyOf, type TestWorker } from './helpers.ts'
 
 let worker: TestWorker | undefined
 afterEach(async () => {
@@ -23,7 +23,7 @@ it('leaves on a local bucket the file <key> holding exactly the JSON the worker 
   await worker.start()
   const e = envelope({ data: { email_subject: 'Grüße 😀', nested: { list: [1, 2.5, null] } } })
   await worker.send(e)
-  expect(await eventually(() => worker?.metrics.deleted.value() === 1)).toBe(true)
+  await expect.poll(() => worker?.metrics.deleted.value() === 1).toBe(true)
   const file = join(worker.backend.bucket.slice('file://'.length), keyOf(e))
   const written = stored.get(keyOf(e))
   expect(written).toBeDefined()

@@ -4,15 +4,7 @@ import type { AddressInfo } from 'node:net'
 import { openObjects } from '@ferry/cloud'
 import { awsTestOptions } from '@ferry/cloud/testing'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  buildTestWorker,
-  envelope,
-  eventually,
-  keyOf,
-  listKeys,
-  requireAws,
-  type TestWorker,
-} from './helpers.ts'
+import { buildTestWorker, envelope, keyOf, listKeys, type TestWorker } from './helpers.ts'
 
 const SLOW_DOWN =
   '<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>'
@@ -53,7 +45,10 @@ async function flakyS3(target: string, failures: number) {
   }
 }
 
-describe.runIf(awsTestOptions())('the worker against S3 over HTTP (moto)', () => {
+const emulator = awsTestOptions()
+
+describe.runIf(emulator)('the worker against S3 over HTTP (moto)', () => {
+  const aws = emulator ?? {}
   let worker: TestWorker | undefined
   const cleanups: (() => Promise<void>)[] = []
   afterEach(async () => {
@@ -63,12 +58,11 @@ describe.runIf(awsTestOptions())('the worker against S3 over HTTP (moto)', () =>
   })
 
   it('retries 503 SlowDown in the SDK, then holds the message (no second receive) and writes it once', async () => {
-    const aws = requireAws()
     const s3 = await flakyS3(aws.endpoint ?? '', 3)
     cleanups.push(s3.close)
     // maxAttempts 2 in the test settings: the first write fails both attempts; the message is held
     // (not released) until the bucket answers, so it is received only once.
-    worker = await buildTestWorker('moto', {
+    worker = await buildTestWorker('aws', {
       wrapObjects: (objects, backend) => {
         void objects.close()
         return openObjects(backend.bucket, { aws: { ...aws, endpoint: s3.endpoint } })
@@ -78,7 +72,7 @@ describe.runIf(awsTestOptions())('the worker against S3 over HTTP (moto)', () =>
     const e = envelope()
     await w.start()
     await w.send(e)
-    expect(await eventually(() => w.metrics.deleted.value() === 1, 15_000)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
     expect(w.metrics.failed.value()).toBeGreaterThanOrEqual(1)
     expect(w.metrics.released.value()).toBe(0)
     expect(w.metrics.received.value()).toBe(1)
@@ -87,10 +81,9 @@ describe.runIf(awsTestOptions())('the worker against S3 over HTTP (moto)', () =>
   }, 20_000)
 
   it('stores a message with one conditional PutObject carrying a checksum S3 verifies', async () => {
-    const aws = requireAws()
     const s3 = await flakyS3(aws.endpoint ?? '', 0)
     cleanups.push(s3.close)
-    worker = await buildTestWorker('moto', {
+    worker = await buildTestWorker('aws', {
       wrapObjects: (objects, backend) => {
         void objects.close()
         return openObjects(backend.bucket, { aws: { ...aws, endpoint: s3.endpoint } })
@@ -99,7 +92,7 @@ describe.runIf(awsTestOptions())('the worker against S3 over HTTP (moto)', () =>
     const w = worker
     await w.start()
     await w.send(envelope())
-    expect(await eventually(() => w.metrics.deleted.value() === 1)).toBe(true)
+    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
     expect(s3.puts.length).toBe(1)
     const headers = s3.puts[0] ?? {}
     expect(headers['if-none-match']).toBe('*')
@@ -109,8 +102,7 @@ describe.runIf(awsTestOptions())('the worker against S3 over HTTP (moto)', () =>
   })
 
   it('answers /ready 503 naming the bucket when the bucket does not exist', async () => {
-    const aws = requireAws()
-    worker = await buildTestWorker('moto', {
+    worker = await buildTestWorker('aws', {
       wrapObjects: (objects) => {
         void objects.close()
         return openObjects('ferry-no-such-bucket', { aws })

@@ -4,18 +4,10 @@ import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { openObjects, openQueue } from '@ferry/cloud'
+import { testResourceKinds } from '@ferry/cloud/testing'
 import type { Envelope } from '@ferry/schemas'
 import { afterEach, describe, expect, it } from 'vitest'
-import {
-  type Backend,
-  backends,
-  envelope,
-  eventually,
-  keyOf,
-  listKeys,
-  openBackend,
-  sendBodies,
-} from './helpers.ts'
+import { type Backend, envelope, keyOf, listKeys, openBackend, sendBodies } from './helpers.ts'
 
 type Line = Record<string, unknown>
 
@@ -59,7 +51,7 @@ async function startWorker(backend: Backend) {
   })
   const exit = once(child, 'exit').then(([code]) => code as number | null)
   const count = (msg: string) => lines.filter((l) => l.msg === msg).length
-  expect(await eventually(() => count('consumer started') === 1)).toBe(true)
+  await expect.poll(() => count('consumer started') === 1).toBe(true)
   /** Sends SIGTERM the moment a line matches; resolves with the exit code. */
   const terminateWhen = (match: (line: Line) => boolean) => {
     stopWhen = match
@@ -72,7 +64,7 @@ afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL')
 })
 
-describe.each(backends())('the worker process on %s', (kind) => {
+describe.each(testResourceKinds())('the worker process on %s', (kind) => {
   it('on SIGTERM with messages in flight exits 0, and after a restart every message is stored exactly once', async () => {
     const backend = await openBackend(kind, { maxReceiveCount: 5, visibilityTimeout: 2 })
     const queue = openQueue(backend.queueUrl, { aws: backend.aws })
@@ -80,7 +72,7 @@ describe.each(backends())('the worker process on %s', (kind) => {
     const objects = openObjects(backend.bucket, { aws: backend.aws })
     try {
       // moto answers in tens of ms per request; the local queue is far quicker.
-      const all: Envelope[] = Array.from({ length: kind === 'moto' ? 60 : 300 }, () => envelope())
+      const all: Envelope[] = Array.from({ length: kind === 'aws' ? 60 : 300 }, () => envelope())
       await sendBodies(
         queue,
         all.map((e) => JSON.stringify(e)),
@@ -103,7 +95,7 @@ describe.each(backends())('the worker process on %s', (kind) => {
         const depth = await queue.depth()
         return depth.visible === 0 && depth.inFlight === 0
       }
-      expect(await eventually(done, 30_000)).toBe(true)
+      await expect.poll(done, { timeout: 30_000 }).toBe(true)
       second.child.kill('SIGTERM')
       expect(await second.exit).toBe(0)
 

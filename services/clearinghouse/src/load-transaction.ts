@@ -51,7 +51,7 @@ class Unchanged extends Error {
  * content, anything else for infrastructure, the signal's reason on abort) rolls back every
  * record. Memory stays bounded by the batch size, whatever the file size.
  */
-export async function loadFile(
+export async function loadInTransaction(
   sql: Sql,
   store: ObjectStore,
   claim: Claim,

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto'
+import { type AttemptDeps, type AttemptOptions, attemptClaim } from './attempt.ts'
 import { type Claim, claimNext, failAbandoned, release } from './file-log.ts'
 import { syncListing, type Watched } from './poll.ts'
-import { type ProcessDeps, type ProcessOptions, processClaim } from './process-file.ts'
 
-export interface ProcessorOptions extends ProcessOptions {
+export interface LoopOptions extends AttemptOptions {
   watched: Watched
   pollIntervalMs: number
   concurrency: number
 }
 
-export interface Processor {
+export interface Loop {
   /**
    * Until `signal` aborts: lists the bucket every poll interval and keeps up to `concurrency`
    * files loading, claiming the next as soon as one ends. The listing runs beside the claiming,
@@ -31,7 +31,7 @@ export interface Processor {
 /** The first pause before claiming again after a failed claiming round; doubles up to a poll. */
 const CLAIM_RETRY_MS = 500
 
-export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): Processor {
+export function createLoop(deps: AttemptDeps, options: LoopOptions): Loop {
   const { sql, log } = deps
   const { watched } = options
   const active = new Set<Promise<void>>()
@@ -67,7 +67,7 @@ export function createProcessor(deps: ProcessDeps, options: ProcessorOptions): P
         maxAttempts: options.retry.maxAttempts,
       })
       if (!claim) return
-      const job = processClaim(deps, claim, options, signal)
+      const job = attemptClaim(deps, claim, options, signal)
         .then((outcome) => {
           if (outcome === 'stranded') stranded.push(claim)
         })

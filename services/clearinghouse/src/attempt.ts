@@ -2,17 +2,17 @@ import type { ObjectStore } from '@ferry/cloud'
 import type { Sql } from '@ferry/db'
 import { isFileError } from './file-error.ts'
 import { type Claim, markFailed, type RetryPolicy, release, renewLease } from './file-log.ts'
-import { ClaimLost, loadFile } from './load.ts'
+import { ClaimLost, loadInTransaction } from './load-transaction.ts'
 import type { Logger } from './logger.ts'
 import type { BatchLimits } from './records.ts'
 
-export interface ProcessDeps {
+export interface AttemptDeps {
   sql: Sql
   store: ObjectStore
   log: Logger
 }
 
-export interface ProcessOptions {
+export interface AttemptOptions {
   leaseSeconds: number
   retry: RetryPolicy
   batch?: BatchLimits
@@ -30,10 +30,10 @@ export type Outcome = 'completed' | 'failed' | 'lost' | 'released' | 'stranded'
  * Loads one claimed file, renewing its lease while it runs, and records the outcome: COMPLETED,
  * FAILED with its message and backoff, or released untouched on shutdown (`signal`).
  */
-export async function processClaim(
-  deps: ProcessDeps,
+export async function attemptClaim(
+  deps: AttemptDeps,
   claim: Claim,
-  options: ProcessOptions,
+  options: AttemptOptions,
   signal: AbortSignal,
 ): Promise<Outcome> {
   const log = deps.log.child({ key: claim.key, file_id: claim.id, attempt: claim.attempts })
@@ -42,7 +42,7 @@ export async function processClaim(
   const started = performance.now()
   log.info('loading file')
   try {
-    const result = await loadFile(deps.sql, deps.store, claim, {
+    const result = await loadInTransaction(deps.sql, deps.store, claim, {
       signal: AbortSignal.any([signal, lost.signal]),
       batch: options.batch,
       readTimeoutMs: options.readTimeoutMs,
@@ -52,16 +52,16 @@ export async function processClaim(
     log.info({ ...result, ms, records_per_s: rate }, 'file loaded')
     return 'completed'
   } catch (error) {
-    return await settle(deps, claim, options, error, { signal, lost: lost.signal, log })
+    return await outcomeOfFailure(deps, claim, options, error, { signal, lost: lost.signal, log })
   } finally {
     stopHeartbeat()
   }
 }
 
-async function settle(
-  deps: ProcessDeps,
+async function outcomeOfFailure(
+  deps: AttemptDeps,
   claim: Claim,
-  options: ProcessOptions,
+  options: AttemptOptions,
   error: unknown,
   context: { signal: AbortSignal; lost: AbortSignal; log: Logger },
 ): Promise<Outcome> {
@@ -91,7 +91,7 @@ async function settle(
 
 /** Renews the lease every third of it; aborts `lost` when the claim is gone. */
 function heartbeat(
-  deps: ProcessDeps,
+  deps: AttemptDeps,
   claim: Claim,
   leaseSeconds: number,
   lost: AbortController,
