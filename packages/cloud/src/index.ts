@@ -24,6 +24,15 @@ export type {
   UploadResult,
 } from './objects/store.ts'
 export { type CloudOptions, openObjects, openQueue, openSecret, openTopic } from './open.ts'
+export { type Backoff, backoffMs, createBackoff } from './queue/backoff.ts'
+export { consume } from './queue/consume.ts'
+export type {
+  ConsumeHooks,
+  ConsumeLog,
+  ConsumeOptions,
+  HandlerContext,
+  MessageHandler,
+} from './queue/consume-options.ts'
 export type {
   OutgoingMessage,
   Queue,

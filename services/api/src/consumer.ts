@@ -1,5 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises'
-import { isCloudError, type Queue, type ReceivedMessage } from '@ferry/cloud'
+import { consume, isCloudError, type Queue, type ReceivedMessage } from '@ferry/cloud'
 import type { Loop, ServiceApp } from '@ferry/kit'
 import { Value } from '@sinclair/typebox/value'
 import { type Documents, documentKey } from './documents.ts'
@@ -12,8 +11,6 @@ export interface ConsumerOptions {
   log: ServiceApp['log']
   /** Long-poll wait per receive, default 20 s. */
   waitSeconds?: number
-  /** Pause after a receive failed transiently, default 1000 ms. */
-  retryDelayMs?: number
 }
 
 /** What a message on the events queue turned out to be. */
@@ -71,74 +68,56 @@ export async function writeExport(
 }
 
 /**
- * Handles one message and says whether it may be deleted: exports once written, notifications
- * once logged. Unknown messages and failures are kept, so the queue redelivers them and its
- * redrive policy moves what never succeeds to the dead-letter queue. Never throws.
+ * Handles one message: exports are done once written, notifications once logged. It throws (after
+ * logging why) on unknown messages and failures, so the queue redelivers them and its redrive
+ * policy moves what never succeeds to the dead-letter queue.
  */
 export async function handleMessage(
   options: ConsumerOptions,
   message: ReceivedMessage,
-): Promise<boolean> {
+): Promise<void> {
   const log = options.log.child({ message_id: message.messageId })
   const event = parseEvent(message.body)
-  try {
-    if (event.type === 'export') {
-      const { user_id, data_type } = event.message
-      await writeExport(options.documents, event.message, message.sentAt)
-      log.info({ user_id, data_type }, 'export written to the documents bucket')
-      return true
-    }
-    if (event.type === 'notification') {
-      log.info(
-        { sns_message_id: event.id, subject: event.subject, topic_arn: event.topic },
-        'SNS notification received',
-      )
-      return true
-    }
+  if (event.type === 'unknown') {
     log.warn(
       { reason: event.reason, receive_count: message.receiveCount },
       'unrecognised message left on the queue for its dead-letter queue',
     )
+    throw new Error(`unrecognised message: ${event.reason}`)
+  }
+  if (event.type === 'notification') {
+    log.info(
+      { sns_message_id: event.id, subject: event.subject, topic_arn: event.topic },
+      'SNS notification received',
+    )
+    return
+  }
+  try {
+    const { user_id, data_type } = event.message
+    await writeExport(options.documents, event.message, message.sentAt)
+    log.info({ user_id, data_type }, 'export written to the documents bucket')
   } catch (error) {
     log.error(
       { err: error, receive_count: message.receiveCount },
       'message failed; it will be redelivered',
     )
-  }
-  return false
-}
-
-/** One long poll: receive, handle each message, delete the handled ones. */
-export async function pollOnce(options: ConsumerOptions, signal: AbortSignal): Promise<void> {
-  const { queue, log } = options
-  let messages: ReceivedMessage[]
-  try {
-    messages = await queue.receive({ waitSeconds: options.waitSeconds ?? 20, signal })
-  } catch (error) {
-    if (!isCloudError(error) || !error.transient) throw error
-    log.warn({ err: error }, 'receiving from the events queue failed; retrying')
-    await sleep(options.retryDelayMs ?? 1000, undefined, { signal }).catch(() => undefined)
-    return
-  }
-  const handled = await Promise.all(messages.map((m) => handleMessage(options, m)))
-  const done = messages.filter((_, i) => handled[i]).map((m) => m.receiptHandle)
-  if (done.length === 0) return
-  try {
-    const { failed } = await queue.delete(done)
-    for (const f of failed)
-      log.warn({ reason: f.message }, 'delete failed; the message will be redelivered')
-  } catch (error) {
-    log.warn({ err: error }, 'delete failed; the messages will be redelivered')
+    throw error
   }
 }
 
 /**
- * The events consumer as a kit loop: long-polls until `signal` aborts, finishing (and deleting)
- * what it received before it returns. A permanent receive failure ends the loop, which turns
- * /ready to 503.
+ * The events consumer as a kit loop on the cloud `consume`: long-polls until `signal` aborts,
+ * finishing (and deleting) what it received before it returns. A receive failure that is not
+ * transient ends the loop, which turns /ready to 503.
  */
 export function eventsConsumer(options: ConsumerOptions): Loop {
-  return async (signal) => {
-    while (!signal.aborted) await pollOnce(options, signal)
-  }
+  return (signal) =>
+    consume(options.queue, (message) => handleMessage(options, message), {
+      signal,
+      log: options.log,
+      waitSeconds: options.waitSeconds ?? 20,
+      // handleMessage logged why; the message comes back after its visibility timeout.
+      onError: () => undefined,
+      isFatal: (error) => !isCloudError(error) || !error.transient,
+    })
 }

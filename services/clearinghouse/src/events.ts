@@ -1,5 +1,4 @@
-import { setTimeout as delay } from 'node:timers/promises'
-import type { ObjectStore, Queue, ReceivedMessage } from '@ferry/cloud'
+import { consume, type ObjectStore, type Queue, type ReceivedMessage } from '@ferry/cloud'
 import type { Sql } from '@ferry/db'
 import { recordSeen } from './file-log.ts'
 import type { Logger } from './logger.ts'
@@ -36,52 +35,37 @@ export function eventKeys(body: string): string[] {
 }
 
 /**
- * Consumes the bucket's ObjectCreated notifications: each named `.json` key is looked up (HEAD
- * gives its current etag, whatever order events arrive in) and recorded like a listing would,
- * then the message is deleted. A message that fails stays on the queue and comes back; one that
- * is not an S3 notification is left for the dead-letter queue. Polling stays the safety net.
+ * Consumes the bucket's ObjectCreated notifications with the cloud `consume`: each named `.json`
+ * key is looked up (HEAD gives its current etag, whatever order events arrive in) and recorded
+ * like a listing would, then the message is deleted. A message that fails stays on the queue and
+ * comes back; one that is not an S3 notification is left for the dead-letter queue. Polling stays
+ * the safety net.
  */
-export async function consumeEvents(
+export function consumeEvents(
   deps: EventDeps,
   watched: Watched,
   signal: AbortSignal,
 ): Promise<void> {
-  while (!signal.aborted) {
-    let messages: ReceivedMessage[]
-    try {
-      messages = await deps.queue.receive({ maxMessages: 10, waitSeconds: 20, signal })
-    } catch (error) {
-      if (signal.aborted) break
-      deps.log.warn({ err: error }, 'receiving S3 events failed; retrying')
-      await delay(5000, undefined, { signal }).catch(() => undefined)
-      continue
-    }
-    let recorded = 0
-    for (const message of messages) recorded += await handle(deps, watched, message)
-    if (recorded > 0) deps.onSeen()
-  }
+  return consume(deps.queue, (message) => handle(deps, watched, message), {
+    signal,
+    log: deps.log,
+    onError(error, message) {
+      deps.log.warn(
+        { err: error, message_id: message.messageId },
+        'S3 event not handled; left on the queue',
+      )
+      return undefined
+    },
+  })
 }
 
-async function handle(
-  deps: EventDeps,
-  watched: Watched,
-  message: ReceivedMessage,
-): Promise<number> {
-  try {
-    const keys = eventKeys(message.body).filter((k) => isWatchedKey(k, watched.prefix))
-    let recorded = 0
-    for (const key of keys) {
-      const info = await deps.store.head(key)
-      if (info)
-        recorded += await recordSeen(deps.sql, watched.bucket, watched.bucketSetting, [info])
-    }
-    await deps.queue.delete([message.receiptHandle])
-    return recorded
-  } catch (error) {
-    deps.log.warn(
-      { err: error, message_id: message.messageId },
-      'S3 event not handled; left on the queue',
-    )
-    return 0
+/** Records the watched keys `message` names; wakes the processor when any is new or changed. */
+async function handle(deps: EventDeps, watched: Watched, message: ReceivedMessage): Promise<void> {
+  const keys = eventKeys(message.body).filter((k) => isWatchedKey(k, watched.prefix))
+  let recorded = 0
+  for (const key of keys) {
+    const info = await deps.store.head(key)
+    if (info) recorded += await recordSeen(deps.sql, watched.bucket, watched.bucketSetting, [info])
   }
+  if (recorded > 0) deps.onSeen()
 }

@@ -1,7 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isCloudError } from '@ferry/cloud'
-import { backoffMs } from './backoff.ts'
-import type { Log } from './log.ts'
+import { backoffMs, type ConsumeLog, isCloudError } from '@ferry/cloud'
 
 /**
  * True for a failure of the store itself (unreachable, 5xx, throttled), which says nothing about
@@ -32,7 +30,7 @@ export interface StoreGate {
 
 export interface StoreGateOptions {
   ping: () => Promise<void>
-  log: Log
+  log: ConsumeLog
   /** Told 1 when the store goes down, 0 when it answers again. */
   gauge?: { set(value: number): void }
   baseMs?: number

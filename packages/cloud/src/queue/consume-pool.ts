@@ -1,5 +1,5 @@
-/** A counting semaphore over the messages the worker may hold at once. */
-export interface Slots {
+/** A counting semaphore over the messages a consumer may hold at once. */
+export interface Pool {
   /** Slots taken now. */
   readonly used: number
   /**
@@ -16,7 +16,7 @@ interface Waiter {
   wake: () => void
 }
 
-export function createSlots(capacity: number): Slots {
+export function createPool(capacity: number): Pool {
   let used = 0
   const waiters: Waiter[] = []
   const serve = () => {

@@ -1,9 +1,8 @@
-import type { Queue, ReceivedMessage } from '@ferry/cloud'
-import { CloudError } from '@ferry/cloud'
-import { describe, expect, it } from 'vitest'
-import { createDeleter } from '../src/deleter.ts'
-import type { Log } from '../src/log.ts'
-import { createWorkerMetrics } from '../src/metrics.ts'
+import { describe, expect, it, vi } from 'vitest'
+import { CloudError } from '../src/errors.ts'
+import { createDeleter } from '../src/queue/consume-delete.ts'
+import type { ConsumeLog } from '../src/queue/consume-options.ts'
+import type { Queue, ReceivedMessage } from '../src/queue/queue.ts'
 
 function message(n: number): ReceivedMessage {
   return {
@@ -33,7 +32,7 @@ function recordingQueue(fail: { handles?: string[]; call?: boolean } = {}) {
 
 function recordingLog() {
   const warnings: Record<string, unknown>[] = []
-  const log: Log = {
+  const log: ConsumeLog = {
     debug: () => undefined,
     info: () => undefined,
     warn: (fields) => void warnings.push(fields),
@@ -42,27 +41,32 @@ function recordingLog() {
   return { log, warnings }
 }
 
+/** What onDelete was told, summed. */
+function counting() {
+  const counts = { requests: 0, deleted: 0, failed: 0 }
+  const onDelete = (deleted: number, failed: number) => {
+    counts.requests++
+    counts.deleted += deleted
+    counts.failed += failed
+  }
+  return { counts, onDelete }
+}
+
 describe('the deleter', () => {
   it('sends full batches of 10 at once and the rest on flush', async () => {
     const { queue, batches } = recordingQueue()
-    const metrics = createWorkerMetrics()
-    const deleter = createDeleter({ queue, log: recordingLog().log, metrics, lingerMs: 60_000 })
+    const { counts, onDelete } = counting()
+    const deleter = createDeleter({ queue, log: recordingLog().log, onDelete, lingerMs: 60_000 })
     for (let i = 0; i < 25; i++) deleter.add(message(i))
     expect(batches.map((b) => b.length)).toEqual([10, 10])
     await deleter.flush()
     expect(batches.map((b) => b.length)).toEqual([10, 10, 5])
-    expect(metrics.deleted.value()).toBe(25)
-    expect(metrics.deleteRequests.value()).toBe(3)
+    expect(counts).toEqual({ requests: 3, deleted: 25, failed: 0 })
   })
 
   it('sends a partial batch once the linger has passed', async () => {
     const { queue, batches } = recordingQueue()
-    const deleter = createDeleter({
-      queue,
-      log: recordingLog().log,
-      metrics: createWorkerMetrics(),
-      lingerMs: 10,
-    })
+    const deleter = createDeleter({ queue, log: recordingLog().log, lingerMs: 10 })
     deleter.add(message(1))
     deleter.add(message(2))
     expect(batches).toEqual([])
@@ -71,23 +75,21 @@ describe('the deleter', () => {
 
   it('logs and counts each refused delete by message id, and the rest as deleted', async () => {
     const { queue } = recordingQueue({ handles: ['h2'] })
-    const metrics = createWorkerMetrics()
+    const { counts, onDelete } = counting()
     const { log, warnings } = recordingLog()
-    const deleter = createDeleter({ queue, log, metrics, lingerMs: 1 })
+    const deleter = createDeleter({ queue, log, onDelete, lingerMs: 1 })
     for (const n of [1, 2, 3]) deleter.add(message(n))
     await deleter.flush()
-    expect(metrics.deleted.value()).toBe(2)
-    expect(metrics.deleteFailed.value()).toBe(1)
+    expect(counts).toEqual({ requests: 1, deleted: 2, failed: 1 })
     expect(warnings).toEqual([{ message_id: 'm2', reason: 'gone' }])
   })
 
   it('counts every message of a batch whose call failed, and flush still resolves', async () => {
     const { queue } = recordingQueue({ call: true })
-    const metrics = createWorkerMetrics()
-    const deleter = createDeleter({ queue, log: recordingLog().log, metrics, lingerMs: 1 })
+    const { counts, onDelete } = counting()
+    const deleter = createDeleter({ queue, log: recordingLog().log, onDelete, lingerMs: 1 })
     for (const n of [1, 2]) deleter.add(message(n))
     await deleter.flush()
-    expect(metrics.deleteFailed.value()).toBe(2)
-    expect(metrics.deleted.value()).toBe(0)
+    expect(counts).toEqual({ requests: 1, deleted: 0, failed: 2 })
   })
 })

@@ -1,32 +1,32 @@
 import { describe, expect, it } from 'vitest'
-import { receiveBatch } from '../src/consumer.ts'
-import { createSlots } from '../src/slots.ts'
+import { receiveBatch } from '../src/queue/consume.ts'
+import { createPool } from '../src/queue/consume-pool.ts'
 
-describe('slots', () => {
+describe('the consumer pool', () => {
   it('makes a taker wait until enough slots are free', async () => {
-    const slots = createSlots(10)
+    const pool = createPool(10)
     const never = new AbortController().signal
-    expect(await slots.take(8, never)).toBe(true)
+    expect(await pool.take(8, never)).toBe(true)
     let second = false
-    const pending = slots.take(4, never).then((ok) => {
+    const pending = pool.take(4, never).then((ok) => {
       second = ok
     })
     await Promise.resolve()
     expect(second).toBe(false)
-    slots.give(2)
+    pool.give(2)
     await pending
     expect(second).toBe(true)
-    expect(slots.used).toBe(10)
+    expect(pool.used).toBe(10)
   })
 
   it('answers false to a waiting taker when its signal aborts, taking nothing', async () => {
-    const slots = createSlots(1)
+    const pool = createPool(1)
     const stop = new AbortController()
-    await slots.take(1, stop.signal)
-    const pending = slots.take(1, stop.signal)
+    await pool.take(1, stop.signal)
+    const pending = pool.take(1, stop.signal)
     stop.abort()
     expect(await pending).toBe(false)
-    expect(slots.used).toBe(1)
+    expect(pool.used).toBe(1)
   })
 })
 
@@ -36,7 +36,7 @@ describe('receiveBatch', () => {
     expect(receiveBatch(20, 10)).toBe(10)
   })
 
-  it('asks for half the concurrency otherwise, so one batch is received while another is written', () => {
+  it('asks for half the concurrency otherwise, so one batch is received while another is handled', () => {
     expect(receiveBatch(8, 10)).toBe(4)
     expect(receiveBatch(19, 10)).toBe(10)
     expect(receiveBatch(1, 10)).toBe(1)
