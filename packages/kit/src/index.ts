@@ -43,5 +43,10 @@ export {
   unprocessable,
 } from './problem.ts'
 export { type RunOptions, runService } from './run.ts'
-export { createService, type ServiceApp, type ServiceOptions } from './service.ts'
+export {
+  createService,
+  type RoutePlugin,
+  type ServiceApp,
+  type ServiceOptions,
+} from './service.ts'
 export { type RequestTimeouts, TIMEOUT_DEFAULTS } from './timeouts.ts'
