@@ -85,8 +85,12 @@ export function buildApp(deps: Deps): ClearinghouseApp {
   }
   app.register(async (operator) => {
     if (token !== undefined) operator.addHook('onRequest', requireBearer(token))
-    await operator.register(filesRoutes, { sql: db.sql, onRetry: processor.wake })
-    await operator.register(statsRoutes, { sql: db.sql })
+    await operator.register(filesRoutes, {
+      prefix: '/files',
+      sql: db.sql,
+      onRetry: processor.wake,
+    })
+    await operator.register(statsRoutes, { prefix: '/stats', sql: db.sql })
   })
   return { app, processor }
 }

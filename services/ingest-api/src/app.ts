@@ -52,6 +52,7 @@ export function buildApp(deps: Deps): IngestApp {
   app.addCloser('queue', () => queue.close())
   app.addCloser('publisher', () => publisher.flush())
   app.register(ingestRoutes, {
+    prefix: '/ingest',
     ingestor,
     limiter: createFailureLimiter({
       maxFailures: config.AUTH_MAX_FAILURES,

@@ -55,6 +55,6 @@ export function buildApp(deps: Deps): WorkerApp {
   app.addLoop('consumer', (signal) => consumer.run(signal))
   app.addCloser('queue', () => queue.close())
   app.addCloser('objects', () => objects.close())
-  app.register(metricsRoutes, { registry: metrics.registry })
+  app.register(metricsRoutes, { prefix: '/metrics', registry: metrics.registry })
   return { app, metrics }
 }
