@@ -7,7 +7,7 @@ import { eventsConsumer } from './consumer.ts'
 import { createDocuments } from './documents.ts'
 import { createFiles } from './files/files.ts'
 import { localPresignedRoutes } from './files/local-presigned.ts'
-import { adminRoutes } from './routes/admin.ts'
+import { adminObjectRoutes, adminTopicRoutes } from './routes/admin.ts'
 import { documentRoutes } from './routes/documents.ts'
 import { exportRoutes } from './routes/exports.ts'
 import { fileRoutes } from './routes/files.ts'
@@ -94,15 +94,17 @@ export function buildApp(deps: Deps): ServiceApp {
       reply.header('cache-control', 'no-store')
     })
     await installAuth(api, auth, { limiter })
-    api.register(userRoutes, { sql: db.sql })
-    api.register(exportRoutes, { sql: db.sql, queue })
-    api.register(documentRoutes, { documents })
-    api.register(adminRoutes, { documents, topic })
+    api.register(userRoutes, { prefix: '/users', sql: db.sql })
+    api.register(exportRoutes, { prefix: '/users', sql: db.sql, queue })
+    api.register(documentRoutes, { prefix: '/users', documents })
+    api.register(adminObjectRoutes, { prefix: '/s3', documents, topic })
+    api.register(adminTopicRoutes, { prefix: '/sns', topic })
   })
   // Tokens without a sub may still name a tenant (tenant_id): this scope asks only for a valid one.
   app.register(async (tenants) => {
     await installAuth(tenants, auth, { requireSub: false, limiter })
     tenants.register(fileRoutes, {
+      prefix: '/files',
       files: createFiles(files),
       store: files,
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
@@ -111,6 +113,9 @@ export function buildApp(deps: Deps): ServiceApp {
     })
   })
   const presign = filesOptions.presign
-  if (presign) app.register(localPresignedRoutes, { store: files, secret: presign.secret })
+  if (presign) {
+    const options = { prefix: '/_local/objects', store: files, secret: presign.secret }
+    app.register(localPresignedRoutes, options)
+  }
   return app
 }
