@@ -44,6 +44,7 @@ export {
 } from './problem.ts'
 export { type RunOptions, runService } from './run.ts'
 export {
+  type BuiltService,
   createService,
   type RoutePlugin,
   type ServiceApp,

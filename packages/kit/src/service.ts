@@ -34,6 +34,14 @@ export type ServiceApp = FastifyInstance<
 export type RoutePlugin<Options extends FastifyPluginOptions = Record<never, never>> =
   FastifyPluginAsyncTypebox<Options>
 
+/**
+ * What every service's `buildApp(deps)` returns: the app, plus the handles its tests and benches
+ * read (the worker's metrics, the clearinghouse's processor…) beside it.
+ */
+export interface BuiltService {
+  app: ServiceApp
+}
+
 export interface ServiceOptions {
   /** Service name: the OpenAPI title and the `name` field of every log line. */
   name: string

@@ -1,6 +1,6 @@
 import type { ObjectStore, Queue, Topic } from '@ferry/cloud'
 import type { Database } from '@ferry/db'
-import { createFailureLimiter, createService, type ServiceApp } from '@ferry/kit'
+import { type BuiltService, createFailureLimiter, createService } from '@ferry/kit'
 import { BEARER_SCHEME, installAuth } from './auth.ts'
 import { authSetting, type Config, filesSetting, isConfigIssue } from './config.ts'
 import { eventsConsumer } from './consumer.ts'
@@ -34,7 +34,7 @@ export interface Deps {
  * notifications over SQS/SNS, all behind bearer JWTs, plus the events consumer as a loop.
  * Closing the app drains the consumer, then closes the queue, topic, store and database.
  */
-export function buildApp(deps: Deps): ServiceApp {
+export function buildApp(deps: Deps): BuiltService {
   const { config, db, store, topic, queue, files } = deps
   const auth = authSetting(config)
   if (isConfigIssue(auth)) throw new Error(`${auth.name}: ${auth.reason}`)
@@ -117,5 +117,5 @@ export function buildApp(deps: Deps): ServiceApp {
     const options = { prefix: '/_local/objects', store: files, secret: presign.secret }
     app.register(localPresignedRoutes, options)
   }
-  return app
+  return { app }
 }

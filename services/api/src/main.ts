@@ -20,7 +20,7 @@ const db = await connect(config.DATABASE_URL, {
   auth: databaseAuth(config),
 })
 await migrate(db.sql, fileURLToPath(new URL('../migrations', import.meta.url)))
-const app = buildApp({
+const { app } = buildApp({
   config,
   db,
   store: openObjects(config.S3_BUCKET_NAME, { aws }),

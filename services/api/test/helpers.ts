@@ -176,7 +176,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   }
   // The database outlives an app that shares it: the app's closer must not end it.
   if (options.db) deps.db = { ...db, close: async () => {} }
-  const app = buildApp(deps)
+  const { app } = buildApp(deps)
   await app.ready()
   return {
     app,

@@ -1,6 +1,6 @@
 import type { ObjectStore, Queue } from '@ferry/cloud'
 import type { Database } from '@ferry/db'
-import { createService, type ServiceApp } from '@ferry/kit'
+import { type BuiltService, createService } from '@ferry/kit'
 import { type Config, operatorToken } from './config.ts'
 import { consumeEvents } from './events.ts'
 import { requireBearer } from './operator-auth.ts'
@@ -22,8 +22,7 @@ export interface Deps {
   batch?: BatchLimits
 }
 
-export interface ClearinghouseApp {
-  app: ServiceApp
+export interface ClearinghouseApp extends BuiltService {
   processor: Processor
 }
 

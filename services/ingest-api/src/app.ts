@@ -1,9 +1,9 @@
 import type { Queue, Secret } from '@ferry/cloud'
 import {
+  type BuiltService,
   createFailureLimiter,
   createService,
   type RequestTimeouts,
-  type ServiceApp,
 } from '@ferry/kit'
 import type { Config } from './config.ts'
 import { createIngestor } from './ingest.ts'
@@ -19,8 +19,7 @@ export interface Deps {
   timeouts?: RequestTimeouts
 }
 
-export interface IngestApp {
-  app: ServiceApp
+export interface IngestApp extends BuiltService {
   publisher: Publisher
 }
 
