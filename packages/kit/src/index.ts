@@ -2,6 +2,7 @@ export {
   AuthLimitEnv,
   ConfigError,
   type ConfigIssue,
+  type ConfigRule,
   configOrExit,
   type LoadConfigOptions,
   loadConfig,

@@ -2,7 +2,7 @@ import type { ObjectStore, Queue, Topic } from '@ferry/cloud'
 import type { Database } from '@ferry/db'
 import { type BuiltService, createFailureLimiter, createService } from '@ferry/kit'
 import { BEARER_SCHEME, installAuth } from './auth.ts'
-import { authSetting, type Config, filesSetting, isConfigIssue } from './config.ts'
+import { authSetting, type Config, filesSetting } from './config.ts'
 import { eventsConsumer } from './consumer.ts'
 import { createDocuments } from './documents.ts'
 import { createFiles } from './files/files.ts'
@@ -37,9 +37,7 @@ export interface Deps {
 export function buildApp(deps: Deps): BuiltService {
   const { config, db, store, topic, queue, files } = deps
   const auth = authSetting(config)
-  if (isConfigIssue(auth)) throw new Error(`${auth.name}: ${auth.reason}`)
   const filesOptions = filesSetting(config)
-  if (isConfigIssue(filesOptions)) throw new Error(`${filesOptions.name}: ${filesOptions.reason}`)
   const app = createService({
     name: 'api',
     version: '0.1.0',

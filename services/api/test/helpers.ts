@@ -24,7 +24,7 @@ import type { ServiceApp } from '@ferry/kit'
 import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
 import { buildApp, type Deps } from '../src/app.ts'
-import { Config, filesSetting, isConfigIssue } from '../src/config.ts'
+import { Config, filesSetting } from '../src/config.ts'
 import { signHs256 } from '../src/tokens.ts'
 
 export const SECRET = 'test-secret-0123456789abcdef-0123456789'
@@ -159,7 +159,6 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   })
   const presign = filesSetting(config)
-  if (isConfigIssue(presign)) throw new Error(`${presign.name}: ${presign.reason}`)
   const aws = options.drivers === 'local' ? undefined : requireAws()
   const files = openObjects(config.FILES_BUCKET, { aws, local: presign })
   const logs = captureLogs()

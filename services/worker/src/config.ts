@@ -1,4 +1,4 @@
-import { ConfigError, type ConfigIssue, loadConfig, ServerEnv } from '@ferry/kit'
+import { type ConfigRule, loadConfig, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 import { DEFAULT_KEY_TEMPLATE, keyTemplateProblem } from './key.ts'
 
@@ -22,26 +22,16 @@ export const Config = Type.Object({
 })
 export type Config = Static<typeof Config>
 
-function templateIssue(env: Record<string, string | undefined>): ConfigIssue | undefined {
-  const template = env.S3_KEY_TEMPLATE || DEFAULT_KEY_TEMPLATE
-  const problem = keyTemplateProblem(template)
-  return problem ? { name: 'S3_KEY_TEMPLATE', reason: problem } : undefined
+/** S3_KEY_TEMPLATE uses only known placeholders: a check a schema cannot state. */
+const keyTemplateRule: ConfigRule<Config> = {
+  reads: ['S3_KEY_TEMPLATE'],
+  check: ({ S3_KEY_TEMPLATE }) => {
+    const problem = keyTemplateProblem(S3_KEY_TEMPLATE)
+    return problem ? { name: 'S3_KEY_TEMPLATE', reason: problem } : undefined
+  },
 }
 
-/**
- * loadConfig plus the check a schema cannot express: S3_KEY_TEMPLATE uses only known
- * placeholders. Throws one ConfigError naming every bad variable.
- */
+/** loadConfig with the worker's rules; throws one ConfigError naming every bad variable. */
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): Config {
-  const extra = templateIssue(env)
-  let config: Config
-  try {
-    config = loadConfig(Config, { env })
-  } catch (error) {
-    if (!(error instanceof ConfigError) || !extra) throw error
-    const others = error.issues.filter((i) => i.name !== extra.name)
-    throw new ConfigError([...others, extra])
-  }
-  if (extra) throw new ConfigError([extra])
-  return config
+  return loadConfig(Config, { env, rules: [keyTemplateRule] })
 }
