@@ -1,4 +1,5 @@
 export { type AwsClientConfig, type AwsOptions, awsClientConfig } from './aws.ts'
+export { AwsEnv, awsOptionsFrom } from './aws-env.ts'
 export { CloudError, CloudErrorCode, fromSdkError, isCloudError } from './errors.ts'
 export { isLocalUrl, parseLocalUrl } from './local-url.ts'
 export type {

@@ -1,4 +1,4 @@
-import { isLocalUrl, type LocalObjectsOptions } from '@ferry/cloud'
+import { AwsEnv, isLocalUrl, type LocalObjectsOptions } from '@ferry/cloud'
 import type { DatabaseAuth } from '@ferry/db'
 import { AuthLimitEnv, ConfigError, type ConfigIssue, type ConfigRule, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
@@ -72,8 +72,7 @@ export const Config = Type.Object({
   JWT_ISSUER: Type.Optional(
     Type.String({ minLength: 1, description: 'When set, a token must carry this `iss`' }),
   ),
-  AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
-  AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  ...AwsEnv,
   S3_PUBLIC_ENDPOINT: Type.Optional(
     Type.String({
       pattern: '^https?://[^\\s/]+/?$',

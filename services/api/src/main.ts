@@ -1,12 +1,12 @@
 import { fileURLToPath } from 'node:url'
-import { openObjects, openQueue, openTopic } from '@ferry/cloud'
+import { awsOptionsFrom, openObjects, openQueue, openTopic } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
 import { loadConfigOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
 import { Config, configRules, databaseAuth, filesSetting } from './config.ts'
 
 const config = loadConfigOrExit(Config, { rules: configRules })
-const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
+const aws = awsOptionsFrom(config)
 const db = await connect(config.DATABASE_URL, {
   applicationName: 'ferry-api',
   auth: databaseAuth(config),

@@ -1,3 +1,4 @@
+import { AwsEnv } from '@ferry/cloud'
 import type { DatabaseAuth } from '@ferry/db'
 import {
   ConfigError,
@@ -64,8 +65,7 @@ export const Config = Type.Object({
       'token: the operator API requires OPERATOR_TOKEN; none: it answers without credentials ' +
       '(an explicit opt-out, e.g. behind another gate)',
   }),
-  AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
-  AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  ...AwsEnv,
 })
 export type Config = Static<typeof Config>
 

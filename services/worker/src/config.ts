@@ -1,3 +1,4 @@
+import { AwsEnv } from '@ferry/cloud'
 import { type ConfigRule, loadConfig, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 import { DEFAULT_KEY_TEMPLATE, keyTemplateProblem } from './key.ts'
@@ -6,8 +7,7 @@ export const Config = Type.Object({
   ...ServerEnv,
   SQS_QUEUE_URL: Type.String({ minLength: 1, description: 'SQS queue URL, or file://<dir>' }),
   S3_BUCKET: Type.String({ minLength: 1, description: 'S3 bucket name, or file://<dir>' }),
-  AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
-  AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  ...AwsEnv,
   APP_ENV: Type.String({
     minLength: 1,
     maxLength: 64,
