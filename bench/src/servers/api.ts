@@ -49,7 +49,7 @@ if (import.meta.main) {
     JWT_SECRET: API_SECRET,
     LOG_LEVEL: 'warn',
   })
-  const app = buildApp({
+  const { app } = buildApp({
     config,
     db,
     store: memoryStore(),

@@ -1,4 +1,5 @@
 export { type AwsClientConfig, type AwsOptions, awsClientConfig } from './aws.ts'
+export { AwsEnv, awsOptionsFrom } from './aws-env.ts'
 export {
   CloudDependency,
   CloudError,

@@ -1,4 +1,4 @@
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { CloudError } from '../src/errors.ts'
 import { createDeleter } from '../src/queue/consume-delete.ts'
 import type { ConsumeLog } from '../src/queue/consume-options.ts'

@@ -70,10 +70,22 @@ export class ConfigError extends Error {
   }
 }
 
-export interface LoadConfigOptions {
+/**
+ * A check a schema cannot state, across variables ("exactly one of JWT_SECRET or JWT_JWKS_URL")
+ * or on a value's meaning. loadConfig runs it once the schema accepted every variable it
+ * `reads`, and lists its issue beside the per-variable ones.
+ */
+export interface ConfigRule<C> {
+  reads: readonly (keyof C & string)[]
+  /** The issue, or undefined when the values are fine; reads only the variables in `reads`. */
+  check(config: C): ConfigIssue | undefined
+}
+
+export interface LoadConfigOptions<C = Record<string, unknown>> {
   env?: Record<string, string | undefined>
   /** A .env file; a missing file is not an error. Its values never override `env`. */
   envFile?: string
+  rules?: readonly ConfigRule<C>[]
 }
 
 const SECRET_NAME = /SECRET|TOKEN|PASSW|PASSPHRASE|CREDENTIAL|PRIVATE|AUTH|API_?KEY|ACCESS_?KEY/i
@@ -150,14 +162,23 @@ function issuesOf(schema: TObject, value: Record<string, unknown>): ConfigIssue[
     .sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))
 }
 
+/** The issues of the rules whose variables the schema accepted (none of them in `bad`). */
+function ruleIssues<C>(rules: readonly ConfigRule<C>[], config: C, bad: ConfigIssue[]) {
+  const badNames = new Set(bad.map((i) => i.name))
+  return rules
+    .filter((rule) => !rule.reads.some((name) => badNames.has(name)))
+    .flatMap((rule) => rule.check(config) ?? [])
+}
+
 /**
  * Reads the environment (plus an optional .env file for variables not already set), applies
- * defaults, converts strings to numbers/booleans, and checks the result. Empty values count as
- * unset. Returns only the schema's properties; throws a ConfigError naming every bad variable.
+ * defaults, converts strings to numbers/booleans, and checks the result against the schema, then
+ * the rules. Empty values count as unset. Returns only the schema's properties; throws a
+ * ConfigError naming every bad variable, the rules' issues after the schema's.
  */
 export function loadConfig<T extends TObject>(
   schema: T,
-  options: LoadConfigOptions = {},
+  options: LoadConfigOptions<Static<T>> = {},
 ): Static<T> {
   const merged = { ...readEnvFile(options.envFile), ...(options.env ?? process.env) }
   const value: Record<string, unknown> = {}
@@ -167,6 +188,7 @@ export function loadConfig<T extends TObject>(
   }
   const converted = Value.Convert(schema, Value.Default(schema, value))
   const issues = issuesOf(schema, converted as Record<string, unknown>)
+  issues.push(...ruleIssues(options.rules ?? [], converted as Static<T>, issues))
   if (issues.length) throw new ConfigError(issues)
   return Value.Clean(schema, converted) as Static<T>
 }
@@ -174,14 +196,14 @@ export function loadConfig<T extends TObject>(
 /** loadConfig for main.ts: on a ConfigError prints it to stderr and exits with 1. */
 export function loadConfigOrExit<T extends TObject>(
   schema: T,
-  options?: LoadConfigOptions,
+  options?: LoadConfigOptions<Static<T>>,
 ): Static<T> {
   return configOrExit(() => loadConfig(schema, options))
 }
 
 /**
- * Runs a service's own config loader (one with checks a schema cannot state); a ConfigError is
- * printed to stderr, naming every bad variable, and the process exits 1.
+ * Runs a service's own config loader (loadConfig plus settings derived from it); a ConfigError
+ * is printed to stderr, naming every bad variable, and the process exits 1.
  */
 export function configOrExit<T>(load: () => T): T {
   try {

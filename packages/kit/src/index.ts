@@ -2,6 +2,7 @@ export {
   AuthLimitEnv,
   ConfigError,
   type ConfigIssue,
+  type ConfigRule,
   configOrExit,
   type LoadConfigOptions,
   loadConfig,
@@ -48,5 +49,11 @@ export {
   unprocessable,
 } from './problem.ts'
 export { type RunOptions, runService } from './run.ts'
-export { createService, type ServiceApp, type ServiceOptions } from './service.ts'
+export {
+  type BuiltService,
+  createService,
+  type RoutePlugin,
+  type ServiceApp,
+  type ServiceOptions,
+} from './service.ts'
 export { type RequestTimeouts, TIMEOUT_DEFAULTS } from './timeouts.ts'

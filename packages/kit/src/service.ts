@@ -1,8 +1,9 @@
 import { maxHeaderSize } from 'node:http'
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyPluginOptions,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -24,6 +25,22 @@ export type ServiceApp = FastifyInstance<
   FastifyBaseLogger,
   TypeBoxTypeProvider
 >
+
+/**
+ * A service's route plugin: it gets a ServiceApp, so `request.body`, `params` and `query` are
+ * typed from each route's schemas. app.ts registers it with its `prefix`, and its routes are
+ * relative to that.
+ */
+export type RoutePlugin<Options extends FastifyPluginOptions = Record<never, never>> =
+  FastifyPluginAsyncTypebox<Options>
+
+/**
+ * What every service's `buildApp(deps)` returns: the app, plus the handles its tests and benches
+ * read (the worker's metrics, the clearinghouse's processor…) beside it.
+ */
+export interface BuiltService {
+  app: ServiceApp
+}
 
 export interface ServiceOptions {
   /** Service name: the OpenAPI title and the `name` field of every log line. */

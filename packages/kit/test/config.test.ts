@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Type } from '@sinclair/typebox'
+import { type Static, Type } from '@sinclair/typebox'
 import { describe, expect, it } from 'vitest'
-import { ConfigError, loadConfig, ServerEnv } from '../src/index.ts'
+import { ConfigError, type ConfigRule, loadConfig, ServerEnv } from '../src/index.ts'
 
 const Config = Type.Object({
   ...ServerEnv,
@@ -86,6 +86,37 @@ describe('loadConfig', () => {
   it('treats a missing .env file as empty', () => {
     const envFile = join(tmpdir(), 'kit-no-such-dir', '.env')
     expect(loadConfig(Config, { env: { SQS_QUEUE_URL: 'q' }, envFile }).PORT).toBe(8080)
+  })
+})
+
+describe('loadConfig rules', () => {
+  const batchFitsDryRun: ConfigRule<Static<typeof Config>> = {
+    reads: ['BATCH_SIZE', 'DRY_RUN'],
+    check: (config) =>
+      config.DRY_RUN && config.BATCH_SIZE > 1
+        ? { name: 'BATCH_SIZE', reason: 'must be 1 with DRY_RUN' }
+        : undefined,
+  }
+  const rules = [batchFitsDryRun]
+
+  it('returns the configuration when every rule holds', () => {
+    const env = { SQS_QUEUE_URL: 'q', DRY_RUN: 'true', BATCH_SIZE: '1' }
+    expect(loadConfig(Config, { env, rules })).toMatchObject({ DRY_RUN: true, BATCH_SIZE: 1 })
+  })
+
+  it("lists a broken rule's issue after the per-variable ones, in one error", () => {
+    const error = errorOf(() =>
+      loadConfig(Config, { env: { PORT: 'abc', DRY_RUN: 'true' }, rules }),
+    )
+    expect(error.issues.map((i) => i.name)).toEqual(['PORT', 'SQS_QUEUE_URL', 'BATCH_SIZE'])
+    expect(error.message).toContain('BATCH_SIZE: must be 1 with DRY_RUN')
+  })
+
+  it('skips a rule that reads a variable the schema refused', () => {
+    const env = { SQS_QUEUE_URL: 'q', DRY_RUN: 'maybe' }
+    expect(errorOf(() => loadConfig(Config, { env, rules })).issues).toEqual([
+      { name: 'DRY_RUN', reason: 'must be true or false (got "maybe")' },
+    ])
   })
 })
 

@@ -1,13 +1,13 @@
 import type { ObjectStore, Queue, Topic } from '@ferry/cloud'
 import { type Database, fromDbError } from '@ferry/db'
-import { createFailureLimiter, createService, type ServiceApp } from '@ferry/kit'
+import { type BuiltService, createFailureLimiter, createService } from '@ferry/kit'
 import { BEARER_SCHEME, installAuth } from './auth.ts'
-import { authSetting, type Config, filesSetting, isConfigIssue } from './config.ts'
+import { authSetting, type Config, filesSetting } from './config.ts'
 import { eventsConsumer } from './consumer.ts'
 import { createDocuments } from './documents.ts'
 import { createFiles } from './files/files.ts'
 import { localPresignedRoutes } from './files/local-presigned.ts'
-import { adminRoutes } from './routes/admin.ts'
+import { adminObjectRoutes, adminTopicRoutes } from './routes/admin.ts'
 import { documentRoutes } from './routes/documents.ts'
 import { exportRoutes } from './routes/exports.ts'
 import { fileRoutes } from './routes/files.ts'
@@ -34,12 +34,10 @@ export interface Deps {
  * notifications over SQS/SNS, all behind bearer JWTs, plus the events consumer as a loop.
  * Closing the app drains the consumer, then closes the queue, topic, store and database.
  */
-export function buildApp(deps: Deps): ServiceApp {
+export function buildApp(deps: Deps): BuiltService {
   const { config, db, store, topic, queue, files } = deps
   const auth = authSetting(config)
-  if (isConfigIssue(auth)) throw new Error(`${auth.name}: ${auth.reason}`)
   const filesOptions = filesSetting(config)
-  if (isConfigIssue(filesOptions)) throw new Error(`${filesOptions.name}: ${filesOptions.reason}`)
   const app = createService({
     name: 'api',
     version: '0.1.0',
@@ -96,15 +94,17 @@ export function buildApp(deps: Deps): ServiceApp {
       reply.header('cache-control', 'no-store')
     })
     await installAuth(api, auth, { limiter })
-    api.register(userRoutes, { sql: db.sql })
-    api.register(exportRoutes, { sql: db.sql, queue })
-    api.register(documentRoutes, { documents })
-    api.register(adminRoutes, { documents, topic })
+    api.register(userRoutes, { prefix: '/users', sql: db.sql })
+    api.register(exportRoutes, { prefix: '/users', sql: db.sql, queue })
+    api.register(documentRoutes, { prefix: '/users', documents })
+    api.register(adminObjectRoutes, { prefix: '/s3', documents, topic })
+    api.register(adminTopicRoutes, { prefix: '/sns', topic })
   })
   // Tokens without a sub may still name a tenant (tenant_id): this scope asks only for a valid one.
   app.register(async (tenants) => {
     await installAuth(tenants, auth, { requireSub: false, limiter })
     tenants.register(fileRoutes, {
+      prefix: '/files',
       files: createFiles(files),
       store: files,
       maxUploadBytes: config.MAX_UPLOAD_BYTES,
@@ -113,6 +113,9 @@ export function buildApp(deps: Deps): ServiceApp {
     })
   })
   const presign = filesOptions.presign
-  if (presign) app.register(localPresignedRoutes, { store: files, secret: presign.secret })
-  return app
+  if (presign) {
+    const options = { prefix: '/_local/objects', store: files, secret: presign.secret }
+    app.register(localPresignedRoutes, options)
+  }
+  return { app }
 }

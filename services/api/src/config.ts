@@ -1,6 +1,6 @@
-import { isLocalUrl, type LocalObjectsOptions } from '@ferry/cloud'
+import { AwsEnv, isLocalUrl, type LocalObjectsOptions } from '@ferry/cloud'
 import type { DatabaseAuth } from '@ferry/db'
-import { AuthLimitEnv, type ConfigIssue, ServerEnv } from '@ferry/kit'
+import { AuthLimitEnv, ConfigError, type ConfigIssue, type ConfigRule, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
 export const Config = Type.Object({
@@ -72,8 +72,7 @@ export const Config = Type.Object({
   JWT_ISSUER: Type.Optional(
     Type.String({ minLength: 1, description: 'When set, a token must carry this `iss`' }),
   ),
-  AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
-  AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  ...AwsEnv,
   S3_PUBLIC_ENDPOINT: Type.Optional(
     Type.String({
       pattern: '^https?://[^\\s/]+/?$',
@@ -99,7 +98,7 @@ export type AuthSetting = ({ kind: 'secret'; secret: string } | { kind: 'jwks'; 
  * The token verification `config` asks for, or the issue that stops the service at start: the
  * schema can say each variable is optional but not that exactly one of them must be set.
  */
-export function authSetting(config: Config): AuthSetting | ConfigIssue {
+function resolveAuth(config: Config): AuthSetting | ConfigIssue {
   const { JWT_SECRET: secret, JWT_JWKS_URL: url } = config
   const claims: ClaimChecks = {
     ...(config.JWT_AUDIENCE ? { audience: config.JWT_AUDIENCE } : {}),
@@ -113,7 +112,7 @@ export function authSetting(config: Config): AuthSetting | ConfigIssue {
   }
 }
 
-export function isConfigIssue<T extends object>(value: T | ConfigIssue): value is ConfigIssue {
+function isConfigIssue<T extends object>(value: T | ConfigIssue): value is ConfigIssue {
   return 'reason' in value
 }
 
@@ -122,7 +121,7 @@ export function isConfigIssue<T extends object>(value: T | ConfigIssue): value i
  * the api itself (PUBLIC_URL, by default the address it listens on), signed with
  * PRESIGN_SECRET, which is then required.
  */
-export function filesSetting(config: Config): LocalObjectsOptions | ConfigIssue {
+function resolveFiles(config: Config): LocalObjectsOptions | ConfigIssue {
   if (!isLocalUrl(config.FILES_BUCKET)) return {}
   const { PUBLIC_URL: baseUrl = ownUrl(config), PRESIGN_SECRET: secret } = config
   if (secret !== undefined) return { presign: { baseUrl, secret } }
@@ -130,6 +129,42 @@ export function filesSetting(config: Config): LocalObjectsOptions | ConfigIssue 
     name: 'PRESIGN_SECRET',
     reason: 'required with a file:// FILES_BUCKET (its presigned URLs are served by the api)',
   }
+}
+
+/** A rule that holds when `resolve` finds the settings it reads consistent. */
+function ruleOf<T extends object>(
+  reads: ConfigRule<Config>['reads'],
+  resolve: (config: Config) => T | ConfigIssue,
+): ConfigRule<Config> {
+  return {
+    reads,
+    check(config) {
+      const value = resolve(config)
+      return isConfigIssue(value) ? value : undefined
+    },
+  }
+}
+
+/** `value`, unless it is an issue: then the ConfigError loadConfig would have thrown. */
+function settingOf<T extends object>(value: T | ConfigIssue): T {
+  if (isConfigIssue(value)) throw new ConfigError([value])
+  return value
+}
+
+/** The checks across variables that the schema cannot state; loadConfig runs them. */
+export const configRules = [
+  ruleOf(['JWT_SECRET', 'JWT_JWKS_URL'], resolveAuth),
+  ruleOf(['FILES_BUCKET', 'PRESIGN_SECRET'], resolveFiles),
+]
+
+/** How tokens are verified; throws a ConfigError for a config that breaks configRules. */
+export function authSetting(config: Config): AuthSetting {
+  return settingOf(resolveAuth(config))
+}
+
+/** How the files store presigns; throws a ConfigError for a config that breaks configRules. */
+export function filesSetting(config: Config): LocalObjectsOptions {
+  return settingOf(resolveFiles(config))
 }
 
 /** The api's own address: a wildcard HOST is reached as localhost. */

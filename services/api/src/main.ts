@@ -1,26 +1,18 @@
 import { fileURLToPath } from 'node:url'
-import { openObjects, openQueue, openTopic } from '@ferry/cloud'
+import { awsOptionsFrom, openObjects, openQueue, openTopic } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
-import { ConfigError, configOrExit, loadConfigOrExit, runService } from '@ferry/kit'
+import { loadConfigOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
-import { authSetting, Config, databaseAuth, filesSetting, isConfigIssue } from './config.ts'
+import { Config, configRules, databaseAuth, filesSetting } from './config.ts'
 
-const config = loadConfigOrExit(Config)
-const filesOptions = configOrExit(() => {
-  const auth = authSetting(config)
-  const files = filesSetting(config)
-  if (isConfigIssue(auth) || isConfigIssue(files)) {
-    throw new ConfigError([auth, files].filter((s) => isConfigIssue(s)))
-  }
-  return files
-})
-const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
+const config = loadConfigOrExit(Config, { rules: configRules })
+const aws = awsOptionsFrom(config)
 const db = await connect(config.DATABASE_URL, {
   applicationName: 'ferry-api',
   auth: databaseAuth(config),
 })
 await migrate(db.sql, fileURLToPath(new URL('../migrations', import.meta.url)))
-const app = buildApp({
+const { app } = buildApp({
   config,
   db,
   store: openObjects(config.S3_BUCKET_NAME, { aws }),
@@ -28,7 +20,7 @@ const app = buildApp({
   queue: openQueue(config.SQS_QUEUE_URL, { aws }),
   files: openObjects(config.FILES_BUCKET, {
     aws,
-    local: filesOptions,
+    local: filesSetting(config),
     presignEndpoint: config.S3_PUBLIC_ENDPOINT,
   }),
 })

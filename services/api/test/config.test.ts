@@ -1,6 +1,12 @@
 import { ConfigError, loadConfig } from '@ferry/kit'
 import { describe, expect, it } from 'vitest'
-import { authSetting, Config, databaseAuth, filesSetting, isConfigIssue } from '../src/config.ts'
+import {
+  authSetting,
+  Config,
+  databaseAuth,
+  filesSetting,
+  configRules as rules,
+} from '../src/config.ts'
 
 const base = {
   DATABASE_URL: 'postgres://u@db:5432/api',
@@ -24,16 +30,25 @@ describe('configuration', () => {
   })
 
   it('refuses to start with neither, naming both variables', () => {
-    const issue = authSetting(loadConfig(Config, { env: base }))
-    expect(isConfigIssue(issue) && issue.reason).toMatch(
-      /exactly one of JWT_SECRET .* JWT_JWKS_URL.*neither/,
+    expect(() => loadConfig(Config, { env: base, rules })).toThrow(
+      /JWT_SECRET: set exactly one of JWT_SECRET .* JWT_JWKS_URL.*neither/,
     )
   })
 
   it('refuses to start with both', () => {
     const env = { ...base, JWT_SECRET: SECRET, JWT_JWKS_URL: 'https://idp.example.com/jwks' }
-    const issue = authSetting(loadConfig(Config, { env }))
-    expect(isConfigIssue(issue) && issue.reason).toMatch(/not both/)
+    expect(() => loadConfig(Config, { env, rules })).toThrow(/not both/)
+  })
+
+  it('lists a broken rule beside the bad variables, in one error', () => {
+    const env = { ...base, FILES_BUCKET: 'file:///tmp/files', PORT: 'abc' }
+    expect(() => loadConfig(Config, { env, rules })).toThrow(
+      /PORT: must be an integer[\s\S]*JWT_SECRET: set exactly one[\s\S]*PRESIGN_SECRET: required/,
+    )
+  })
+
+  it('refuses to derive the token check from a configuration loaded without the rules', () => {
+    expect(() => authSetting(loadConfig(Config, { env: base }))).toThrow(/JWT_SECRET: set exactly/)
   })
 
   it('refuses a JWT_SECRET shorter than 32 characters without showing it', () => {
@@ -63,7 +78,7 @@ describe('configuration', () => {
 
 describe('files configuration', () => {
   const load = (env: Record<string, string>) =>
-    loadConfig(Config, { env: { ...base, JWT_SECRET: SECRET, ...env } })
+    loadConfig(Config, { env: { ...base, JWT_SECRET: SECRET, ...env }, rules })
 
   it('defaults to 100 MiB uploads, 7-day download and 1-hour upload presigning', () => {
     expect(load({})).toMatchObject({
@@ -79,8 +94,9 @@ describe('files configuration', () => {
 
   it('needs PRESIGN_SECRET for a file:// bucket, whose URLs the api serves', () => {
     const local = { FILES_BUCKET: 'file:///tmp/files' }
-    const noSecret = filesSetting(load({ ...local, PUBLIC_URL: 'http://127.0.0.1:3000' }))
-    expect(isConfigIssue(noSecret) && noSecret.name).toBe('PRESIGN_SECRET')
+    expect(() => load({ ...local, PUBLIC_URL: 'http://127.0.0.1:3000' })).toThrow(
+      /PRESIGN_SECRET: required with a file:\/\/ FILES_BUCKET/,
+    )
     const both = { ...local, PUBLIC_URL: 'http://127.0.0.1:3000', PRESIGN_SECRET: SECRET }
     expect(filesSetting(load(both))).toEqual({
       presign: { baseUrl: 'http://127.0.0.1:3000', secret: SECRET },

@@ -16,7 +16,7 @@ import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
 import { vi } from 'vitest'
 import { buildApp, type Deps } from '../src/app.ts'
-import { Config, filesSetting, isConfigIssue } from '../src/config.ts'
+import { Config, filesSetting } from '../src/config.ts'
 import { signHs256 } from '../src/jwt.ts'
 
 export const SECRET = 'test-secret-0123456789abcdef-0123456789'
@@ -117,7 +117,6 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...options.env,
   })
   const presign = filesSetting(config)
-  if (isConfigIssue(presign)) throw new Error(`${presign.name}: ${presign.reason}`)
   const files = openObjects(config.FILES_BUCKET, { aws: drivers.aws, local: presign })
   const logs = captureLogs()
   const store = options.wrap?.store?.(drivers.store) ?? drivers.store
@@ -133,7 +132,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
   }
   // The database outlives an app that shares it: the app's closer must not end it.
   if (options.db) deps.db = { ...db, close: async () => {} }
-  const app = buildApp(deps)
+  const { app } = buildApp(deps)
   await app.ready()
   return {
     app,

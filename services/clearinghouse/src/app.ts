@@ -1,6 +1,6 @@
 import type { ObjectStore, Queue } from '@ferry/cloud'
 import { type Database, fromDbError } from '@ferry/db'
-import { createService, type ServiceApp } from '@ferry/kit'
+import { type BuiltService, createService } from '@ferry/kit'
 import { type Config, operatorToken } from './config.ts'
 import { consumeEvents } from './events.ts'
 import { createLoop, type Loop } from './loop.ts'
@@ -22,8 +22,7 @@ export interface Deps {
   batch?: BatchLimits
 }
 
-export interface ClearinghouseApp {
-  app: ServiceApp
+export interface ClearinghouseApp extends BuiltService {
   processor: Loop
 }
 
@@ -87,8 +86,12 @@ export function buildApp(deps: Deps): ClearinghouseApp {
   }
   app.register(async (operator) => {
     if (token !== undefined) operator.addHook('onRequest', requireBearer(token))
-    await operator.register(filesRoutes, { sql: db.sql, onRetry: processor.wake })
-    await operator.register(statsRoutes, { sql: db.sql })
+    await operator.register(filesRoutes, {
+      prefix: '/files',
+      sql: db.sql,
+      onRetry: processor.wake,
+    })
+    await operator.register(statsRoutes, { prefix: '/stats', sql: db.sql })
   })
   return { app, processor }
 }

@@ -1,5 +1,12 @@
+import { AwsEnv } from '@ferry/cloud'
 import type { DatabaseAuth } from '@ferry/db'
-import { ConfigError, type LoadConfigOptions, loadConfig, ServerEnv } from '@ferry/kit'
+import {
+  ConfigError,
+  type ConfigRule,
+  type LoadConfigOptions,
+  loadConfig,
+  ServerEnv,
+} from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 import { DEFAULT_MAX_RECORD_BYTES } from './records.ts'
 
@@ -58,59 +65,86 @@ export const Config = Type.Object({
       'token: the operator API requires OPERATOR_TOKEN; none: it answers without credentials ' +
       '(an explicit opt-out, e.g. behind another gate)',
   }),
-  AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
-  AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  ...AwsEnv,
 })
 export type Config = Static<typeof Config>
 
 /** The configuration with the database settings resolved into one URL and its authentication. */
 export type ResolvedConfig = Config & { databaseUrl: string; databaseAuth: DatabaseAuth }
 
+/** DATABASE_URL, or DB_HOST and DB_USER to compose one from. */
+const databaseRule: ConfigRule<Config> = {
+  reads: ['DATABASE_URL', 'DB_HOST', 'DB_USER'],
+  check(config) {
+    if (config.DATABASE_URL !== undefined) return undefined
+    if (config.DB_HOST !== undefined && config.DB_USER !== undefined) return undefined
+    const missing = config.DB_HOST === undefined ? 'DB_HOST' : 'DB_USER'
+    return {
+      name: 'DATABASE_URL',
+      reason: `required (or DB_HOST and DB_USER; ${missing} is not set)`,
+    }
+  },
+}
+
+/** The operator API's credentials: OPERATOR_TOKEN unless OPERATOR_AUTH=none opts out, never both. */
+const operatorAuthRule: ConfigRule<Config> = {
+  reads: ['OPERATOR_AUTH', 'OPERATOR_TOKEN'],
+  check(config) {
+    if (config.OPERATOR_AUTH === 'none') {
+      if (config.OPERATOR_TOKEN === undefined) return undefined
+      return {
+        name: 'OPERATOR_AUTH',
+        reason: 'none contradicts OPERATOR_TOKEN, which is set: unset one',
+      }
+    }
+    if (config.OPERATOR_TOKEN !== undefined) return undefined
+    return {
+      name: 'OPERATOR_TOKEN',
+      reason: 'required: the operator API’s bearer token (OPERATOR_AUTH=none opts out)',
+    }
+  },
+}
+
+/** The checks across variables that loadResolvedConfig runs inside loadConfig. */
+export const configRules = [databaseRule, operatorAuthRule]
+
+/** Throws the rule's issue as a ConfigError: for a config that did not come from loadResolvedConfig. */
+function assertRule(rule: ConfigRule<Config>, config: Config): void {
+  const issue = rule.check(config)
+  if (issue) throw new ConfigError([issue])
+}
+
 /**
  * DATABASE_URL, or one composed from the old deployment's DB_HOST, DB_PORT, DB_NAME, DB_USER and
  * DB_PASSWORD. Throws a ConfigError naming what is missing.
  */
 export function databaseUrl(config: Config): string {
+  assertRule(databaseRule, config)
   if (config.DATABASE_URL !== undefined) return config.DATABASE_URL
-  if (config.DB_HOST === undefined || config.DB_USER === undefined) {
-    const missing = config.DB_HOST === undefined ? 'DB_HOST' : 'DB_USER'
-    throw new ConfigError([
-      { name: 'DATABASE_URL', reason: `required (or DB_HOST and DB_USER; ${missing} is not set)` },
-    ])
-  }
   const url = new URL('postgres://localhost')
-  url.hostname = config.DB_HOST
+  url.hostname = config.DB_HOST ?? ''
   url.port = String(config.DB_PORT)
   url.pathname = `/${encodeURIComponent(config.DB_NAME)}`
-  url.username = encodeURIComponent(config.DB_USER)
+  url.username = encodeURIComponent(config.DB_USER ?? '')
   if (config.DB_PASSWORD !== undefined) url.password = encodeURIComponent(config.DB_PASSWORD)
   return url.toString()
 }
 
 /**
- * The operator API's credentials: OPERATOR_TOKEN unless OPERATOR_AUTH=none opts out, never both.
- * Throws a ConfigError naming the variable.
+ * The operator API's bearer token, undefined when OPERATOR_AUTH=none opts out. Throws a
+ * ConfigError naming the variable when the two contradict or neither is set.
  */
 export function operatorToken(config: Config): string | undefined {
-  if (config.OPERATOR_AUTH === 'none') {
-    if (config.OPERATOR_TOKEN === undefined) return undefined
-    throw new ConfigError([
-      { name: 'OPERATOR_AUTH', reason: 'none contradicts OPERATOR_TOKEN, which is set: unset one' },
-    ])
-  }
-  if (config.OPERATOR_TOKEN !== undefined) return config.OPERATOR_TOKEN
-  throw new ConfigError([
-    {
-      name: 'OPERATOR_TOKEN',
-      reason: 'required: the operator API’s bearer token (OPERATOR_AUTH=none opts out)',
-    },
-  ])
+  assertRule(operatorAuthRule, config)
+  return config.OPERATOR_TOKEN
 }
 
-/** loadConfig plus the database URL; throws a ConfigError naming every bad variable. */
-export function loadResolvedConfig(options: LoadConfigOptions = {}): ResolvedConfig {
-  const config = loadConfig(Config, options)
-  operatorToken(config)
+/**
+ * loadConfig with the rules above, plus the database URL; throws a ConfigError naming every bad
+ * variable.
+ */
+export function loadResolvedConfig(options: LoadConfigOptions<Config> = {}): ResolvedConfig {
+  const config = loadConfig(Config, { ...options, rules: configRules })
   const databaseAuth: DatabaseAuth =
     config.DATABASE_AUTH === 'iam'
       ? { kind: 'iam', region: config.AWS_REGION }

@@ -1,4 +1,4 @@
-import { openObjects, openQueue } from '@ferry/cloud'
+import { awsOptionsFrom, openObjects, openQueue } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
 import { configOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
@@ -6,7 +6,7 @@ import { loadResolvedConfig, type ResolvedConfig } from './config.ts'
 import { MIGRATIONS_DIR } from './migrations.ts'
 
 const config: ResolvedConfig = configOrExit(() => loadResolvedConfig())
-const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
+const aws = awsOptionsFrom(config)
 // Each loading file holds a connection for its whole transaction; the rest serve the API.
 const db = await connect(config.databaseUrl, {
   max: config.CONCURRENCY + 4,

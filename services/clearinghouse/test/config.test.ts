@@ -106,6 +106,12 @@ describe('operator API credentials', () => {
     )
   })
 
+  it('names the database and the token beside the bad variables, in one error', () => {
+    expect(() => loadResolvedConfig({ env: { S3_BUCKET: 'raw', POLL_INTERVAL: '0' } })).toThrow(
+      /POLL_INTERVAL: [^\n]*\n {2}DATABASE_URL: required[^\n]*\n {2}OPERATOR_TOKEN: required/,
+    )
+  })
+
   it('buildApp refuses a configuration without a token or the opt-out', () => {
     const config = Value.Parse(Config, { ...url, S3_BUCKET: 'raw' })
     const deps = { config } as unknown as Deps

@@ -1,9 +1,9 @@
 import type { Queue, Secret } from '@ferry/cloud'
 import {
+  type BuiltService,
   createFailureLimiter,
   createService,
   type RequestTimeouts,
-  type ServiceApp,
 } from '@ferry/kit'
 import type { Config } from './config.ts'
 import { createIngestor } from './ingest.ts'
@@ -19,8 +19,7 @@ export interface Deps {
   timeouts?: RequestTimeouts
 }
 
-export interface IngestApp {
-  app: ServiceApp
+export interface IngestApp extends BuiltService {
   publisher: Publisher
 }
 
@@ -52,6 +51,7 @@ export function buildApp(deps: Deps): IngestApp {
   app.addCloser('queue', () => queue.close())
   app.addCloser('publisher', () => publisher.flush())
   app.register(ingestRoutes, {
+    prefix: '/ingest',
     ingestor,
     limiter: createFailureLimiter({
       maxFailures: config.AUTH_MAX_FAILURES,

@@ -1,3 +1,4 @@
+import { AwsEnv } from '@ferry/cloud'
 import { AuthLimitEnv, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
@@ -9,8 +10,7 @@ export const Config = Type.Object({
     description: 'SSM parameter name, or file://<path>',
   }),
   SQS_QUEUE_URL: Type.String({ minLength: 1, description: 'SQS queue URL, or file://<dir>' }),
-  AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
-  AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  ...AwsEnv,
   PAYLOAD_VERSION: Type.String({
     minLength: 1,
     maxLength: 32,

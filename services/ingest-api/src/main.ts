@@ -1,10 +1,10 @@
-import { openQueue, openSecret } from '@ferry/cloud'
+import { awsOptionsFrom, openQueue, openSecret } from '@ferry/cloud'
 import { loadConfigOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
 import { Config } from './config.ts'
 
 const config = loadConfigOrExit(Config)
-const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
+const aws = awsOptionsFrom(config)
 const { app } = buildApp({
   config,
   queue: openQueue(config.SQS_QUEUE_URL, { aws }),

@@ -1,5 +1,5 @@
 import type { ObjectStore, Queue } from '@ferry/cloud'
-import { createService, type ServiceApp } from '@ferry/kit'
+import { type BuiltService, createService } from '@ferry/kit'
 import type { Config } from './config.ts'
 import { createConsumer } from './consumer.ts'
 import { compileKeyTemplate } from './key.ts'
@@ -15,8 +15,7 @@ export interface Deps {
   drainTimeoutMs?: number
 }
 
-export interface WorkerApp {
-  app: ServiceApp
+export interface WorkerApp extends BuiltService {
   metrics: WorkerMetrics
 }
 
@@ -55,6 +54,6 @@ export function buildApp(deps: Deps): WorkerApp {
   app.addLoop('consumer', (signal) => consumer.run(signal))
   app.addCloser('queue', () => queue.close())
   app.addCloser('objects', () => objects.close())
-  app.register(metricsRoutes, { registry: metrics.registry })
+  app.register(metricsRoutes, { prefix: '/metrics', registry: metrics.registry })
   return { app, metrics }
 }

@@ -1,4 +1,5 @@
-import { ConfigError, type ConfigIssue, loadConfig, ServerEnv } from '@ferry/kit'
+import { AwsEnv } from '@ferry/cloud'
+import { type ConfigRule, loadConfig, ServerEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 import { DEFAULT_KEY_TEMPLATE, keyTemplateProblem } from './key.ts'
 
@@ -6,8 +7,7 @@ export const Config = Type.Object({
   ...ServerEnv,
   SQS_QUEUE_URL: Type.String({ minLength: 1, description: 'SQS queue URL, or file://<dir>' }),
   S3_BUCKET: Type.String({ minLength: 1, description: 'S3 bucket name, or file://<dir>' }),
-  AWS_REGION: Type.String({ minLength: 1, default: 'us-east-1' }),
-  AWS_ENDPOINT_URL: Type.Optional(Type.String({ minLength: 1 })),
+  ...AwsEnv,
   APP_ENV: Type.String({
     minLength: 1,
     maxLength: 64,
@@ -22,26 +22,16 @@ export const Config = Type.Object({
 })
 export type Config = Static<typeof Config>
 
-function templateIssue(env: Record<string, string | undefined>): ConfigIssue | undefined {
-  const template = env.S3_KEY_TEMPLATE || DEFAULT_KEY_TEMPLATE
-  const problem = keyTemplateProblem(template)
-  return problem ? { name: 'S3_KEY_TEMPLATE', reason: problem } : undefined
+/** S3_KEY_TEMPLATE uses only known placeholders: a check a schema cannot state. */
+const keyTemplateRule: ConfigRule<Config> = {
+  reads: ['S3_KEY_TEMPLATE'],
+  check: ({ S3_KEY_TEMPLATE }) => {
+    const problem = keyTemplateProblem(S3_KEY_TEMPLATE)
+    return problem ? { name: 'S3_KEY_TEMPLATE', reason: problem } : undefined
+  },
 }
 
-/**
- * loadConfig plus the check a schema cannot express: S3_KEY_TEMPLATE uses only known
- * placeholders. Throws one ConfigError naming every bad variable.
- */
+/** loadConfig with the worker's rules; throws one ConfigError naming every bad variable. */
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): Config {
-  const extra = templateIssue(env)
-  let config: Config
-  try {
-    config = loadConfig(Config, { env })
-  } catch (error) {
-    if (!(error instanceof ConfigError) || !extra) throw error
-    const others = error.issues.filter((i) => i.name !== extra.name)
-    throw new ConfigError([...others, extra])
-  }
-  if (extra) throw new ConfigError([extra])
-  return config
+  return loadConfig(Config, { env, rules: [keyTemplateRule] })
 }

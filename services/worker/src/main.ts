@@ -1,10 +1,10 @@
-import { openObjects, openQueue } from '@ferry/cloud'
+import { awsOptionsFrom, openObjects, openQueue } from '@ferry/cloud'
 import { configOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
 import { type Config, loadWorkerConfig } from './config.ts'
 
 const config: Config = configOrExit(() => loadWorkerConfig())
-const aws = { region: config.AWS_REGION, endpoint: config.AWS_ENDPOINT_URL }
+const aws = awsOptionsFrom(config)
 const { app } = buildApp({
   config,
   queue: openQueue(config.SQS_QUEUE_URL, { aws }),

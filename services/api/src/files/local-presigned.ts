@@ -1,5 +1,5 @@
 import { type ObjectStore, serveLocalPresigned } from '@ferry/cloud'
-import type { ServiceApp } from '@ferry/kit'
+import type { RoutePlugin } from '@ferry/kit'
 
 export interface LocalPresignedOptions {
   store: ObjectStore
@@ -9,19 +9,16 @@ export interface LocalPresignedOptions {
 
 /**
  * Answers the presigned URLs of a local (`file://`) files bucket, which point at the api itself:
- * `GET|POST /_local/objects/{key}?X-Ferry-…`. The signature is the authorization, so register
- * this outside the scope that asks for a token. The body is left unread for the handler, which
- * streams a POSTed form itself.
+ * `GET|POST /_local/objects/{key}?X-Ferry-…` (prefix /_local/objects). The signature is the
+ * authorization, so register this outside the scope that asks for a token. The body is left
+ * unread for the handler, which streams a POSTed form itself.
  */
-export async function localPresignedRoutes(
-  app: ServiceApp,
-  options: LocalPresignedOptions,
-): Promise<void> {
+export const localPresignedRoutes: RoutePlugin<LocalPresignedOptions> = async (app, options) => {
   app.removeAllContentTypeParsers()
   app.addContentTypeParser('*', (_request, _payload, done) => done(null))
   app.route({
     method: ['GET', 'POST'],
-    url: '/_local/objects/*',
+    url: '/*',
     schema: { hide: true },
     handler: async (request, reply) => {
       reply.hijack()

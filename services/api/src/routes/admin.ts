@@ -5,14 +5,20 @@ import {
   MAX_JSON_DEPTH,
   notFound,
   problemResponses,
+  type RoutePlugin,
   type ServiceApp,
 } from '@ferry/kit'
 import { Type } from '@sinclair/typebox'
 import { adminOnly } from '../auth.ts'
 import { checkKey, type Documents } from '../documents.ts'
 
-export interface AdminRoutesOptions {
+export interface AdminObjectRoutesOptions {
   documents: Documents
+  /** Told about every upload and update. */
+  topic: Topic
+}
+
+export interface AdminTopicRoutesOptions {
   topic: Topic
 }
 
@@ -52,13 +58,13 @@ async function announce(topic: Topic, log: ServiceApp['log'], subject: string, k
   }
 }
 
-/** Raw documents-bucket access and topic publishing, for role admin only. */
-export async function adminRoutes(app: ServiceApp, options: AdminRoutesOptions): Promise<void> {
+/** Raw documents-bucket access, for role admin only (prefix /s3). */
+export const adminObjectRoutes: RoutePlugin<AdminObjectRoutesOptions> = async (app, options) => {
   const { documents, topic } = options
   app.addHook('onRequest', adminOnly)
 
   app.get(
-    '/s3/*',
+    '/*',
     {
       schema: {
         tags,
@@ -77,7 +83,7 @@ export async function adminRoutes(app: ServiceApp, options: AdminRoutesOptions):
   )
 
   app.post(
-    '/s3/upload',
+    '/upload',
     {
       schema: {
         tags,
@@ -97,7 +103,7 @@ export async function adminRoutes(app: ServiceApp, options: AdminRoutesOptions):
   )
 
   app.put(
-    '/s3/*',
+    '/*',
     {
       schema: {
         tags,
@@ -118,9 +124,14 @@ export async function adminRoutes(app: ServiceApp, options: AdminRoutesOptions):
       return { key, content: merged.content }
     },
   )
+}
+
+/** Publishing to the topic, for role admin only (prefix /sns). */
+export const adminTopicRoutes: RoutePlugin<AdminTopicRoutesOptions> = async (app, { topic }) => {
+  app.addHook('onRequest', adminOnly)
 
   app.post(
-    '/sns/publish',
+    '/publish',
     {
       schema: {
         tags,

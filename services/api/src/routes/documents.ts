@@ -1,4 +1,4 @@
-import { notFound, problemResponses, type ServiceApp } from '@ferry/kit'
+import { notFound, problemResponses, type RoutePlugin } from '@ferry/kit'
 import { Type } from '@sinclair/typebox'
 import { requireUser } from '../auth.ts'
 import { type Documents, documentKey } from '../documents.ts'
@@ -12,17 +12,14 @@ const Params = Type.Object({ user_id: UserId })
 const AnyJson = Type.Unknown({ description: 'The JSON document as stored' })
 const tags = ['documents']
 
-/** Users' snapshots in the documents bucket: `users/{kind}/{user_id}.json`. */
-export async function documentRoutes(
-  app: ServiceApp,
-  options: DocumentRoutesOptions,
-): Promise<void> {
+/** Users' snapshots in the documents bucket: `users/{kind}/{user_id}.json` (prefix /users). */
+export const documentRoutes: RoutePlugin<DocumentRoutesOptions> = async (app, options) => {
   const { documents } = options
 
   for (const kind of KIND_NAMES) {
     const { title } = KINDS[kind]
     app.get(
-      `/users/:user_id/s3/${kind}`,
+      `/:user_id/s3/${kind}`,
       {
         schema: {
           tags,
@@ -42,7 +39,7 @@ export async function documentRoutes(
   }
 
   app.get(
-    '/users/:user_id/s3/all',
+    '/:user_id/s3/all',
     {
       schema: {
         tags,

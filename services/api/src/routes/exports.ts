@@ -1,6 +1,6 @@
 import type { Queue } from '@ferry/cloud'
 import type { Sql } from '@ferry/db'
-import { problemResponses, type ServiceApp } from '@ferry/kit'
+import { problemResponses, type RoutePlugin } from '@ferry/kit'
 import { requireUser } from '../auth.ts'
 import { buildExport, ExportAccepted, ExportRequest, sendExport } from '../exports.ts'
 
@@ -9,12 +9,15 @@ export interface ExportRoutesOptions {
   queue: Queue
 }
 
-/** Exports a user's records onto the events queue, for the consumer to snapshot into S3. */
-export async function exportRoutes(app: ServiceApp, options: ExportRoutesOptions): Promise<void> {
+/**
+ * Exports a user's records onto the events queue, for the consumer to snapshot into S3
+ * (prefix /users).
+ */
+export const exportRoutes: RoutePlugin<ExportRoutesOptions> = async (app, options) => {
   const { sql, queue } = options
 
   app.post(
-    '/users/sqs/send',
+    '/sqs/send',
     {
       schema: {
         tags: ['events'],

@@ -1,6 +1,6 @@
 import multipart from '@fastify/multipart'
 import type { ObjectStore } from '@ferry/cloud'
-import { problemResponses, type ServiceApp } from '@ferry/kit'
+import { problemResponses, type RoutePlugin } from '@ferry/kit'
 import { Type } from '@sinclair/typebox'
 import type { Files } from '../files/files.ts'
 import { tenantOf } from '../files/paths.ts'
@@ -53,9 +53,10 @@ const expiry = (max: number) =>
 /**
  * A tenant's private file tree under `tenants/t/{tenant_id}/` (or `tenants/u/{sub}/` for a token
  * without a tenant_id) of the files bucket; the tenant is the
- * token's `tenant_id` claim, else its `sub`. Register inside a scope that authenticates.
+ * token's `tenant_id` claim, else its `sub`. Register inside a scope that authenticates (prefix
+ * /files).
  */
-export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): Promise<void> {
+export const fileRoutes: RoutePlugin<FileRoutesOptions> = async (app, options) => {
   const { files, store } = options
   await app.register(multipart, { throwFileSizeLimit: true })
   const upload = (field: string, maxFiles: number) => ({
@@ -64,7 +65,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   })
 
   app.post(
-    '/files/upload',
+    '/upload',
     {
       schema: {
         tags,
@@ -85,7 +86,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   )
 
   app.post(
-    '/files/upload-multiple',
+    '/upload-multiple',
     {
       schema: {
         tags,
@@ -106,7 +107,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   )
 
   app.get(
-    '/files/download/*',
+    '/download/*',
     {
       schema: {
         tags,
@@ -128,7 +129,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   )
 
   app.get(
-    '/files/metadata/*',
+    '/metadata/*',
     {
       schema: {
         tags,
@@ -141,7 +142,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   )
 
   app.get(
-    '/files/list',
+    '/list',
     {
       schema: {
         tags,
@@ -157,7 +158,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   )
 
   app.delete(
-    '/files/delete/*',
+    '/delete/*',
     {
       schema: {
         tags,
@@ -170,7 +171,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   )
 
   app.post(
-    '/files/delete-multiple',
+    '/delete-multiple',
     {
       schema: {
         tags,
@@ -184,7 +185,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   )
 
   app.post(
-    '/files/folder/create',
+    '/folder/create',
     {
       schema: {
         tags,
@@ -198,7 +199,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   )
 
   app.delete(
-    '/files/folder/delete',
+    '/folder/delete',
     {
       schema: {
         tags,
@@ -215,7 +216,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
     ['move', true],
   ] as const) {
     app.post(
-      `/files/${verb}`,
+      `/${verb}`,
       {
         schema: {
           tags,
@@ -230,7 +231,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   }
 
   app.get(
-    '/files/presigned-url/*',
+    '/presigned-url/*',
     {
       schema: {
         tags,
@@ -245,7 +246,7 @@ export async function fileRoutes(app: ServiceApp, options: FileRoutesOptions): P
   )
 
   app.post(
-    '/files/presigned-upload',
+    '/presigned-upload',
     {
       schema: {
         tags,

@@ -1,5 +1,12 @@
 import type { Sql } from '@ferry/db'
-import { conflict, notFound, problemResponses, type ServiceApp, unprocessable } from '@ferry/kit'
+import {
+  conflict,
+  notFound,
+  problemResponses,
+  type RoutePlugin,
+  type ServiceApp,
+  unprocessable,
+} from '@ferry/kit'
 import { Type } from '@sinclair/typebox'
 import { requireUser } from '../auth.ts'
 import {
@@ -43,7 +50,7 @@ function kindRoutes(app: ServiceApp, sql: Sql, spec: KindSpec): void {
   const { kind, title } = spec
 
   app.post(
-    `/users/${kind}`,
+    `/${kind}`,
     {
       schema: {
         tags,
@@ -53,7 +60,7 @@ function kindRoutes(app: ServiceApp, sql: Sql, spec: KindSpec): void {
       },
     },
     async (request, reply) => {
-      const body = request.body as Record<string, unknown> & { user_id: string }
+      const { body } = request
       requireUser(request, body.user_id)
       checkBody(spec, body)
       const record = await insertRecord(sql, spec, body)
@@ -63,7 +70,7 @@ function kindRoutes(app: ServiceApp, sql: Sql, spec: KindSpec): void {
   )
 
   app.get(
-    `/users/:user_id/${kind}`,
+    `/:user_id/${kind}`,
     {
       schema: {
         tags,
@@ -82,7 +89,7 @@ function kindRoutes(app: ServiceApp, sql: Sql, spec: KindSpec): void {
   )
 
   app.patch(
-    `/users/:user_id/${kind}`,
+    `/:user_id/${kind}`,
     {
       schema: {
         tags,
@@ -96,16 +103,15 @@ function kindRoutes(app: ServiceApp, sql: Sql, spec: KindSpec): void {
     async (request) => {
       const userId = request.params.user_id
       requireUser(request, userId)
-      const patch = request.body as Record<string, unknown>
-      checkBody(spec, patch)
-      const record = await updateRecord(sql, spec, userId, patch)
+      checkBody(spec, request.body)
+      const record = await updateRecord(sql, spec, userId, request.body)
       if (!record) throw missing(spec, userId)
       return record
     },
   )
 
   app.delete(
-    `/users/:user_id/${kind}`,
+    `/:user_id/${kind}`,
     {
       schema: {
         tags,
@@ -123,13 +129,13 @@ function kindRoutes(app: ServiceApp, sql: Sql, spec: KindSpec): void {
   )
 }
 
-/** CRUD of each kind of user record, and every record of one user. */
-export async function userRoutes(app: ServiceApp, options: UserRoutesOptions): Promise<void> {
+/** CRUD of each kind of user record, and every record of one user (prefix /users). */
+export const userRoutes: RoutePlugin<UserRoutesOptions> = async (app, options) => {
   const { sql } = options
   for (const kind of KIND_NAMES) kindRoutes(app, sql, KINDS[kind])
 
   app.get(
-    '/users/:user_id',
+    '/:user_id',
     {
       schema: {
         tags,

@@ -1,5 +1,5 @@
 import type { Sql } from '@ferry/db'
-import { problemResponses, type ServiceApp } from '@ferry/kit'
+import { problemResponses, type RoutePlugin } from '@ferry/kit'
 import { getFile, listFiles, retryFile } from '../operator.ts'
 import { OPERATOR_SECURITY } from '../operator-auth.ts'
 import { FileEntry, FileList, FileListQuery, FileParams } from '../schemas.ts'
@@ -10,11 +10,12 @@ export interface FilesRoutesOptions {
   onRetry: () => void
 }
 
-export async function filesRoutes(app: ServiceApp, options: FilesRoutesOptions): Promise<void> {
+/** The operator's view of the files (prefix /files). */
+export const filesRoutes: RoutePlugin<FilesRoutesOptions> = async (app, options) => {
   const { sql } = options
 
   app.get(
-    '/files',
+    '',
     {
       schema: {
         tags: ['files'],
@@ -28,7 +29,7 @@ export async function filesRoutes(app: ServiceApp, options: FilesRoutesOptions):
   )
 
   app.get(
-    '/files/:id',
+    '/:id',
     {
       schema: {
         tags: ['files'],
@@ -42,7 +43,7 @@ export async function filesRoutes(app: ServiceApp, options: FilesRoutesOptions):
   )
 
   app.post(
-    '/files/:id/retry',
+    '/:id/retry',
     {
       schema: {
         tags: ['files'],

@@ -1,12 +1,13 @@
 import type { Sql } from '@ferry/db'
-import { problemResponses, type ServiceApp } from '@ferry/kit'
+import { problemResponses, type RoutePlugin } from '@ferry/kit'
 import { fileStats } from '../operator.ts'
 import { OPERATOR_SECURITY } from '../operator-auth.ts'
 import { Stats } from '../schemas.ts'
 
-export async function statsRoutes(app: ServiceApp, options: { sql: Sql }): Promise<void> {
+/** Files per status and records loaded (prefix /stats). */
+export const statsRoutes: RoutePlugin<{ sql: Sql }> = async (app, options) => {
   app.get(
-    '/stats',
+    '',
     {
       schema: {
         tags: ['files'],

@@ -2,6 +2,7 @@ import {
   type FailureLimiter,
   isHttpProblem,
   problemResponses,
+  type RoutePlugin,
   type ServiceApp,
   unprocessable,
 } from '@ferry/kit'
@@ -61,7 +62,8 @@ function rejection(error: unknown, index: number, log: ServiceApp['log']): Batch
   return { index, status: 'rejected', code: error.status, detail }
 }
 
-export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions): Promise<void> {
+/** POST at the prefix (/ingest) takes one payload, POST /batch up to 500. */
+export const ingestRoutes: RoutePlugin<IngestRoutesOptions> = async (app, options) => {
   const { ingestor, limiter } = options
 
   /** A wrong token (403) counts against the client's address; a refused client gets 429. */
@@ -104,7 +106,7 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
   ) => (authorization === undefined ? authorize(ip, undefined, token) : Promise.resolve())
 
   app.post(
-    '/ingest',
+    '',
     {
       bodyLimit: options.maxBodyBytes,
       onRequest: (request, reply) => headerFirst(request.ip, request.headers.authorization, reply),
@@ -123,7 +125,7 @@ export async function ingestRoutes(app: ServiceApp, options: IngestRoutesOptions
   )
 
   app.post(
-    '/ingest/batch',
+    '/batch',
     {
       bodyLimit: options.maxBatchBodyBytes,
       onRequest: (request, reply) => headerFirst(request.ip, request.headers.authorization, reply),

@@ -1,14 +1,14 @@
-import type { ServiceApp } from '@ferry/kit'
+import type { RoutePlugin } from '@ferry/kit'
 import { PROMETHEUS_CONTENT_TYPE, type Registry } from '../metrics.ts'
 
 export interface MetricsRoutesOptions {
   registry: Registry
 }
 
-/** GET /metrics: the worker's counters and gauges in the Prometheus text format. */
-export async function metricsRoutes(app: ServiceApp, options: MetricsRoutesOptions) {
+/** GET at the prefix (/metrics): the worker's counters and gauges in the Prometheus text format. */
+export const metricsRoutes: RoutePlugin<MetricsRoutesOptions> = async (app, options) => {
   app.get(
-    '/metrics',
+    '',
     {
       logLevel: 'warn',
       schema: {
