@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { openObjects, subscribeLocalQueue } from '@ferry/cloud'
 import {
   createTestDatabase,
-  startTcpProxy,
+  startTcpProxyTo,
   type TcpProxy,
   type TestDatabase,
 } from '@ferry/db/testing'
@@ -86,8 +86,7 @@ describe('PostgreSQL unreachable under load (clearinghouse and api)', () => {
     chDb = await createTestDatabase()
     apiDb = await createTestDatabase()
     // Both services reach 127.0.0.1:5432 only through the proxy; the test's own pools do not.
-    const server = new URL(chDb.url)
-    proxy = await startTcpProxy(server.hostname, Number(server.port || 5432))
+    proxy = await startTcpProxyTo(chDb.url)
     const events = `file://${join(dir, 'events')}?maxReceiveCount=5`
     await subscribeLocalQueue(join(dir, 'topic'), events)
     clearinghouse = await startService('clearinghouse', {

@@ -68,6 +68,12 @@ export async function startTcpProxy(host: string, port: number): Promise<TcpProx
 }
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
+/** A proxy in front of the server of a URL (`postgres://…`, `http://…`), for cutting it off. */
+export function startTcpProxyTo(url: string, defaultPort = 5432): Promise<TcpProxy> {
+  const target = new URL(url)
+  return startTcpProxy(target.hostname, Number(target.port || defaultPort))
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))

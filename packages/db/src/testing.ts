@@ -8,7 +8,7 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from './embedded.ts'
 import { migrate } from './migrate.ts'
 import { withSearchPath } from './url.ts'
 
-export { freePort, startTcpProxy, type TcpProxy } from './testing-net.ts'
+export { freePort, startTcpProxy, startTcpProxyTo, type TcpProxy } from './testing-net.ts'
 
 /** Options for {@link createTestDatabase}. */
 export interface TestDatabaseOptions {

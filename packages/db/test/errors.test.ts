@@ -6,7 +6,7 @@ import { migrate } from '../src/migrate.ts'
 import {
   createTestDatabase,
   freePort,
-  startTcpProxy,
+  startTcpProxyTo,
   type TcpProxy,
   type TestDatabase,
 } from '../src/testing.ts'
@@ -40,8 +40,7 @@ describe('a server that goes away or ends the session', () => {
 
   beforeAll(async () => {
     target = await createTestDatabase()
-    const url = new URL(target.url)
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432))
+    proxy = await startTcpProxyTo(target.url)
     db = await connect(proxy.via(target.url), { max: 2 })
     await db.sql`create table items (id int primary key)`
   }, OPEN_TIMEOUT)

@@ -3,7 +3,7 @@ import { connect } from '../src/connect.ts'
 import type { Database } from '../src/database.ts'
 import {
   createTestDatabase,
-  startTcpProxy,
+  startTcpProxyTo,
   type TcpProxy,
   type TestDatabase,
 } from '../src/testing.ts'
@@ -26,8 +26,7 @@ describe('a database that becomes unreachable', () => {
 
   beforeAll(async () => {
     target = await createTestDatabase()
-    const url = new URL(target.url)
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432))
+    proxy = await startTcpProxyTo(target.url)
     db = await connect(proxy.via(target.url), { max: 4 })
   }, OPEN_TIMEOUT)
   afterAll(async () => {

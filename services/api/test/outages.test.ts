@@ -2,7 +2,7 @@ import { openObjects } from '@ferry/cloud'
 import { connect, type Database } from '@ferry/db'
 import {
   createTestDatabase,
-  startTcpProxy,
+  startTcpProxyTo,
   type TcpProxy,
   type TestDatabase,
 } from '@ferry/db/testing'
@@ -26,8 +26,7 @@ describe('a dependency that is down', () => {
 
   beforeAll(async () => {
     target = await createTestDatabase({ migrations: MIGRATIONS })
-    const url = new URL(target.url)
-    proxy = await startTcpProxy(url.hostname, Number(url.port || 5432))
+    proxy = await startTcpProxyTo(target.url)
     proxied = await connect(proxy.via(target.url), { max: 2 })
     t = await buildTestApp({
       drivers: 'local',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { CloudError, type ObjectStore } from '@ferry/cloud'
-import { startTcpProxy, type TestDatabase } from '@ferry/db/testing'
+import { startTcpProxyTo, type TestDatabase } from '@ferry/db/testing'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   countRecords,
@@ -116,8 +116,7 @@ describe('retries', () => {
 
 describe('database outage', () => {
   it('pauses while the database is away and finishes the interrupted file after', async () => {
-    const target = new URL(db.url)
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
+    const proxy = await startTcpProxyTo(db.url)
     cleanups.push(() => proxy.close())
     const s = await service({ databaseUrl: proxy.via(db.url), batch: { records: 500 } })
     await bucket.put('big.json', JSON.stringify(sampleRecords(60_000)))
@@ -137,8 +136,7 @@ describe('database outage', () => {
     expect((await s.app.inject({ method: 'GET', url: '/ready' })).statusCode).toBe(200)
   })
   it('claims again within seconds of the database coming back, not at the next poll', async () => {
-    const target = new URL(db.url)
-    const proxy = await startTcpProxy(target.hostname, Number(target.port || 5432))
+    const proxy = await startTcpProxyTo(db.url)
     cleanups.push(() => proxy.close())
     await bucket.put('before.json', JSON.stringify(sampleRecords(60_000)))
     const s = await service({
