@@ -29,6 +29,9 @@ async function emptied(queue: Queue) {
 }
 
 /** The behaviour of `consume` on one queue driver; `open` makes a fresh, empty queue per call. */
+// vi.waitFor gives up after 1 s by default: too soon for moto with every suite running at once.
+const POLL = { timeout: 20_000 }
+
 export function consumeContract(name: string, open: OpenQueue): void {
   describe.concurrent(name, { timeout: 20_000 }, () => {
     const fresh = async (
@@ -162,7 +165,7 @@ export function consumeContract(name: string, open: OpenQueue): void {
         },
         { visibilityTimeout: 2, onVisibility: () => void heartbeats++ },
       )
-      await vi.waitFor(() => expect(receives).toEqual([1]))
+      await vi.waitFor(() => expect(receives).toEqual([1]), POLL)
       // Another receiver waits 3 s: past the 2 s lease, which only the heartbeats extend.
       expect(await queue.receive({ waitSeconds: 3 })).toEqual([])
       finish()
@@ -188,7 +191,7 @@ export function consumeContract(name: string, open: OpenQueue): void {
         },
         onReceive: (count) => void receives.push(count),
       })
-      await vi.waitFor(() => expect(asked).toBe(1))
+      await vi.waitFor(() => expect(asked).toBe(1), POLL)
       expect(receives).toEqual([])
       open()
       await emptied(queue)
@@ -216,7 +219,7 @@ export function consumeContract(name: string, open: OpenQueue): void {
           },
         },
       )
-      await vi.waitFor(() => expect(inFlight).toBe(3))
+      await vi.waitFor(() => expect(inFlight).toBe(3), POLL)
       const began = Date.now()
       await consumer.stop()
       expect(Date.now() - began).toBeLessThan(3000)
@@ -243,7 +246,7 @@ export function consumeContract(name: string, open: OpenQueue): void {
         },
         { drainTimeoutMs: 200 },
       )
-      await vi.waitFor(() => expect(started).toBe(true))
+      await vi.waitFor(() => expect(started).toBe(true), POLL)
       await consumer.stop()
       const [again] = await fixture.queue.receive({ waitSeconds: 2 })
       expect(again?.receiveCount).toBe(2)

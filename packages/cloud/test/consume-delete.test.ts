@@ -70,7 +70,7 @@ describe('the deleter', () => {
     deleter.add(message(1))
     deleter.add(message(2))
     expect(batches).toEqual([])
-    await expect.poll(() => batches).toEqual([['h1', 'h2']])
+    await expect.poll(() => batches, { timeout: 20_000 }).toEqual([['h1', 'h2']])
   })
 
   it('logs and counts each refused delete by message id, and the rest as deleted', async () => {
