@@ -3,6 +3,7 @@
 // with its AWS drivers against AWS_ENDPOINT_URL (already seeded). Prints a DrainResult line.
 import { type ObjectStore, openObjects, openQueue, type Queue } from '@ferry/cloud'
 import { memoryQueue, memoryStore } from '@ferry/cloud/testing'
+import { metricValue } from '@ferry/kit'
 import { buildApp } from '@ferry/worker/app'
 import { Config } from '@ferry/worker/config'
 import { Value } from '@sinclair/typebox/value'
@@ -45,9 +46,8 @@ async function drain(mode: string, n: number): Promise<DrainResult> {
   const started = performance.now()
   const { app, metrics } = buildApp({ config, queue: q.queue, objects: s.store })
   await app.ready()
-  while (metrics.deleted.value() < n) {
-    if (performance.now() - started > TIMEOUT_MS)
-      throw new Error(`drained only ${metrics.deleted.value()} of ${n}`)
+  for (let deleted = 0; deleted < n; deleted = await metricValue(metrics.deleted)) {
+    if (performance.now() - started > TIMEOUT_MS) throw new Error(`drained only ${deleted} of ${n}`)
     await new Promise((r) => setTimeout(r, 5))
   }
   const seconds = (performance.now() - started) / 1000

@@ -30,6 +30,19 @@ export {
   writePrivate,
 } from './local.ts'
 export { REDACTED } from './logging.ts'
+export {
+  type Counter,
+  createCounter,
+  createGauge,
+  createHistogram,
+  createRegistry,
+  type Gauge,
+  type Histogram,
+  type MetricsRoutesOptions,
+  metricsRoutes,
+  metricValue,
+  type Registry,
+} from './metrics.ts'
 export type { OpenApiOptions, SecurityScheme } from './openapi.ts'
 export {
   badRequest,

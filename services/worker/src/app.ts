@@ -1,10 +1,9 @@
 import type { ObjectStore, Queue } from '@ferry/cloud'
-import { type BuiltService, createService } from '@ferry/kit'
+import { type BuiltService, createService, metricsRoutes } from '@ferry/kit'
 import type { Config } from './config.ts'
 import { createConsumer } from './consumer.ts'
 import { compileKeyTemplate } from './key.ts'
 import { createWorkerMetrics, type WorkerMetrics } from './metrics.ts'
-import { metricsRoutes } from './routes/metrics.ts'
 
 export interface Deps {
   config: Config

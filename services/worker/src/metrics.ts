@@ -1,86 +1,13 @@
-/** A monotonically increasing count. */
-export interface Counter {
-  inc(by?: number): void
-  value(): number
-}
+import {
+  type Counter,
+  createCounter,
+  createGauge,
+  createRegistry,
+  type Gauge,
+  type Registry,
+} from '@ferry/kit'
 
-/** A value that goes up and down. */
-export interface Gauge {
-  set(value: number): void
-  value(): number
-}
-
-interface Family {
-  name: string
-  help: string
-  type: 'counter' | 'gauge'
-  read: () => number
-}
-
-/** A handful of unlabelled counters and gauges rendered in the Prometheus text format (0.0.4). */
-export interface Registry {
-  counter(name: string, help: string): Counter
-  /** A gauge set by the caller, or read from `read` at scrape time. */
-  gauge(name: string, help: string, read?: () => number): Gauge
-  render(): string
-}
-
-export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
-
-function formatValue(value: number): string {
-  if (Number.isNaN(value)) return 'NaN'
-  if (value === Number.POSITIVE_INFINITY) return '+Inf'
-  if (value === Number.NEGATIVE_INFINITY) return '-Inf'
-  return String(value)
-}
-
-const escapeHelp = (help: string) => help.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')
-
-export function createRegistry(): Registry {
-  const families: Family[] = []
-  const add = (family: Family) => {
-    if (!/^[a-zA-Z_:][a-zA-Z0-9_:]*$/.test(family.name)) {
-      throw new Error(`invalid metric name ${family.name}`)
-    }
-    if (families.some((f) => f.name === family.name)) {
-      throw new Error(`metric ${family.name} registered twice`)
-    }
-    families.push(family)
-  }
-  return {
-    counter(name, help) {
-      let count = 0
-      add({ name, help, type: 'counter', read: () => count })
-      return {
-        inc: (by = 1) => {
-          count += by
-        },
-        value: () => count,
-      }
-    },
-    gauge(name, help, read) {
-      let current = 0
-      const value = read ?? (() => current)
-      add({ name, help, type: 'gauge', read: value })
-      return {
-        set: (v) => {
-          current = v
-        },
-        value,
-      }
-    },
-    render() {
-      return families
-        .map(
-          (f) =>
-            `# HELP ${f.name} ${escapeHelp(f.help)}\n# TYPE ${f.name} ${f.type}\n${f.name} ${formatValue(f.read())}\n`,
-        )
-        .join('')
-    },
-  }
-}
-
-/** What the worker counts; /metrics renders `registry`. */
+/** What the worker counts; /metrics renders `registry`. Every metric is unlabelled. */
 export interface WorkerMetrics {
   registry: Registry
   received: Counter
@@ -103,48 +30,47 @@ export interface WorkerMetrics {
 }
 
 export function createWorkerMetrics(): WorkerMetrics {
-  const r = createRegistry()
-  const p = 'ferry_worker_'
-  const metrics: WorkerMetrics = {
-    registry: r,
-    received: r.counter(`${p}messages_received_total`, 'Messages received from the queue.'),
-    written: r.counter(`${p}objects_written_total`, 'Messages written as a new object.'),
-    duplicates: r.counter(
-      `${p}duplicates_total`,
+  const registry = createRegistry()
+  const counter = (name: string, help: string) =>
+    createCounter(registry, { name: `ferry_worker_${name}`, help })
+  const gauge = (name: string, help: string) =>
+    createGauge(registry, { name: `ferry_worker_${name}`, help })
+  return {
+    registry,
+    received: counter('messages_received_total', 'Messages received from the queue.'),
+    written: counter('objects_written_total', 'Messages written as a new object.'),
+    duplicates: counter(
+      'duplicates_total',
       'Messages whose object already existed (redeliveries), counted as done.',
     ),
-    invalid: r.counter(
-      `${p}invalid_messages_total`,
+    invalid: counter(
+      'invalid_messages_total',
       'Receives of a message that is not a known envelope (left for the dead-letter queue).',
     ),
-    failed: r.counter(`${p}write_failures_total`, 'Writes that failed after the SDK retries.'),
-    released: r.counter(
-      `${p}messages_released_total`,
+    failed: counter('write_failures_total', 'Writes that failed after the SDK retries.'),
+    released: counter(
+      'messages_released_total',
       'Messages made visible again early (failed write or shutdown).',
     ),
-    deleted: r.counter(
-      `${p}messages_deleted_total`,
-      'Messages deleted after their object existed.',
-    ),
-    deleteFailed: r.counter(
-      `${p}delete_failures_total`,
+    deleted: counter('messages_deleted_total', 'Messages deleted after their object existed.'),
+    deleteFailed: counter(
+      'delete_failures_total',
       'Deletes that failed; the message is redelivered and absorbed as a duplicate.',
     ),
-    receiveRequests: r.counter(`${p}receive_requests_total`, 'ReceiveMessage requests.'),
-    deleteRequests: r.counter(`${p}delete_requests_total`, 'DeleteMessageBatch requests.'),
-    visibilityRequests: r.counter(
-      `${p}visibility_requests_total`,
+    receiveRequests: counter('receive_requests_total', 'ReceiveMessage requests.'),
+    deleteRequests: counter('delete_requests_total', 'DeleteMessageBatch requests.'),
+    visibilityRequests: counter(
+      'visibility_requests_total',
       'ChangeMessageVisibility requests (heartbeats and releases).',
     ),
-    inFlight: r.gauge(`${p}messages_in_flight`, 'Messages received and not yet finished.'),
-    lastMessageAge: r.gauge(
-      `${p}last_message_age_seconds`,
+    inFlight: gauge('messages_in_flight', 'Messages received and not yet finished.'),
+    lastMessageAge: gauge(
+      'last_message_age_seconds',
       'End-to-end age of the last finished message: from received_at to its object existing.',
     ),
-    storeUnavailable: r.gauge(
-      `${p}store_unavailable`,
+    storeUnavailable: gauge(
+      'store_unavailable',
       '1 while the object store is unavailable: receiving paused, messages held until it answers.',
     ),
   }
-  return metrics
 }

@@ -1,4 +1,5 @@
 import { testResourceKinds } from '@ferry/cloud/testing'
+import { metricValue } from '@ferry/kit'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   buildTestWorker,
@@ -31,7 +32,7 @@ describe.each(testResourceKinds())('the worker on %s', (kind) => {
     const w = await started()
     const e = envelope()
     await w.send(e)
-    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(1)
     expect(await listKeys(w.objects)).toEqual([keyOf(e)])
     const { body, info } = await w.objects.getBuffer(keyOf(e))
     expect(JSON.parse(body.toString())).toEqual(e)
@@ -43,12 +44,12 @@ describe.each(testResourceKinds())('the worker on %s', (kind) => {
     const w = await started()
     const e = envelope()
     await w.send(e)
-    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(1)
     await w.send(e)
-    await expect.poll(() => w.metrics.deleted.value() === 2).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(2)
     expect(await listKeys(w.objects)).toEqual([keyOf(e)])
-    expect(w.metrics.written.value()).toBe(1)
-    expect(w.metrics.duplicates.value()).toBe(1)
+    expect(await metricValue(w.metrics.written)).toBe(1)
+    expect(await metricValue(w.metrics.duplicates)).toBe(1)
     await expect.poll(() => queueEmpty(w)).toBe(true)
   })
 
@@ -56,7 +57,7 @@ describe.each(testResourceKinds())('the worker on %s', (kind) => {
     const w = await started()
     const e = envelope()
     await w.send(e, e)
-    await expect.poll(() => w.metrics.deleted.value() === 2).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(2)
     expect(await listKeys(w.objects)).toEqual([keyOf(e)])
     await expect.poll(() => queueEmpty(w)).toBe(true)
   })
@@ -65,9 +66,9 @@ describe.each(testResourceKinds())('the worker on %s', (kind) => {
     const w = await started()
     const first = envelope({ data: { n: 1 } })
     await w.send(first)
-    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(1)
     await w.send({ ...first, data: { n: 2 } })
-    await expect.poll(() => w.metrics.deleted.value() === 2).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(2)
     const { body } = await w.objects.getBuffer(keyOf(first))
     expect(JSON.parse(body.toString()).data).toEqual({ n: 1 })
   })
@@ -76,7 +77,7 @@ describe.each(testResourceKinds())('the worker on %s', (kind) => {
     const w = await started()
     const all = Array.from({ length: 45 }, () => envelope())
     await w.send(...all)
-    await expect.poll(() => w.metrics.deleted.value() === 45).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(45)
     expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
     await expect.poll(() => queueEmpty(w)).toBe(true)
   })
@@ -87,7 +88,7 @@ describe.each(testResourceKinds())('the worker on %s', (kind) => {
     })
     const e = envelope({ received_at: '2019-12-31T23:59:59-01:00' })
     await w.send(e)
-    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(1)
     expect(await listKeys(w.objects)).toEqual([`p/test/2020-01-01T00/${e.message_id}`])
   })
 
@@ -97,20 +98,20 @@ describe.each(testResourceKinds())('the worker on %s', (kind) => {
     const first = envelope({ received_at: '2023-11-14T23:59:59.000Z', data })
     const retry = { ...first, received_at: '2023-11-15T00:00:05.000Z' }
     await w.send(first, retry)
-    await expect.poll(() => w.metrics.deleted.value() === 2).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(2)
     expect(await listKeys(w.objects)).toEqual([
       `emails/v1/test/2023/11/14/${first.message_id}.json`,
     ])
-    expect(w.metrics.written.value()).toBe(1)
-    expect(w.metrics.duplicates.value()).toBe(1)
+    expect(await metricValue(w.metrics.written)).toBe(1)
+    expect(await metricValue(w.metrics.duplicates)).toBe(1)
   })
 
   it('backs off on an empty queue instead of polling it in a loop', async () => {
     const w = await started({ env: { POLL_WAIT_SECONDS: '0', WORKER_CONCURRENCY: '8' } })
     await new Promise((r) => setTimeout(r, 1500))
     // Two receivers; without a backoff each would poll hundreds of times in 1.5 s.
-    expect(w.metrics.receiveRequests.value()).toBeLessThanOrEqual(16)
-    expect(w.metrics.receiveRequests.value()).toBeGreaterThanOrEqual(2)
+    expect(await metricValue(w.metrics.receiveRequests)).toBeLessThanOrEqual(16)
+    expect(await metricValue(w.metrics.receiveRequests)).toBeGreaterThanOrEqual(2)
   })
 
   it('answers /ready 200 when the queue and the bucket are reachable', async () => {
@@ -123,8 +124,8 @@ describe.each(testResourceKinds())('the worker on %s', (kind) => {
   it('counts what it did on /metrics in the Prometheus text format', async () => {
     const w = await started()
     await w.send(envelope(), 'not json')
-    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
-    await expect.poll(() => w.metrics.invalid.value() >= 1).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(1)
+    await expect.poll(() => metricValue(w.metrics.invalid)).toBeGreaterThanOrEqual(1)
     const res = await w.app.inject('/metrics')
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8')

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { CloudError, type ObjectStore, type Queue } from '@ferry/cloud'
 import { testResourceKinds } from '@ferry/cloud/testing'
+import { metricValue } from '@ferry/kit'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   buildTestWorker,
@@ -132,15 +133,15 @@ describe.each(testResourceKinds())('the worker on %s, when things go wrong', (ki
     )
     expect(dead).toEqual([poison])
     expect(await listKeys(w.objects)).toEqual([])
-    expect(w.metrics.deleted.value()).toBe(0)
+    expect(await metricValue(w.metrics.deleted)).toBe(0)
   }, 20_000)
 
   it('logs a message that is not an envelope once per receive, with its id and never its body', async () => {
     const w = await started({ env: { VISIBILITY_TIMEOUT: '1' } })
     await w.send('{"not":"an envelope","marker":"secret-body-marker"}')
-    await expect.poll(() => w.metrics.invalid.value() >= 2).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.invalid)).toBeGreaterThanOrEqual(2)
     const lines = w.logs.lines().filter((l) => String(l.msg).startsWith('not a known envelope'))
-    expect(lines.length).toBe(w.metrics.invalid.value())
+    expect(lines.length).toBe(await metricValue(w.metrics.invalid))
     expect(lines[0]?.message_id).toEqual(expect.any(String))
     expect(lines.map((l) => l.receive_count)).toEqual(lines.map((_, i) => i + 1))
     expect(w.logs.text()).not.toContain('secret-body-marker')
@@ -153,8 +154,8 @@ describe.each(testResourceKinds())('the worker on %s, when things go wrong', (ki
     holder.objects = w.objects
     const all = [envelope(), envelope(), envelope()]
     await w.send(...all)
-    await expect.poll(() => w.metrics.deleted.value() === 3).toBe(true)
-    expect(w.metrics.failed.value()).toBe(3)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(3)
+    expect(await metricValue(w.metrics.failed)).toBe(3)
     expect(watch.deletes.map((d) => d.key).sort()).toEqual(all.map(keyOf).sort())
     expect(watch.deletes.every((d) => d.existed)).toBe(true)
     expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
@@ -168,9 +169,9 @@ describe.each(testResourceKinds())('the worker on %s, when things go wrong', (ki
       env: { VISIBILITY_TIMEOUT: '30' },
     })
     await w.send(envelope())
-    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(1)
     expect(visibility.calls).toEqual([1])
-    expect(w.metrics.released.value()).toBe(1)
+    expect(await metricValue(w.metrics.released)).toBe(1)
   }, 15_000)
 
   it('holds its messages and stops receiving through a store outage longer than maxReceiveCount × visibility: none dead-lettered, lost or duplicated', async () => {
@@ -187,17 +188,17 @@ describe.each(testResourceKinds())('the worker on %s, when things go wrong', (ki
     await expect.poll(() => outage.calls > 0).toBe(true)
     // Down for longer than maxReceiveCount × visibility timeout (2 × 2 s).
     await sleep(5000)
-    const receivedWhileDown = w.metrics.received.value()
+    const receivedWhileDown = await metricValue(w.metrics.received)
     expect(receivedWhileDown).toBeLessThanOrEqual(4)
-    expect(w.metrics.storeUnavailable.value()).toBe(1)
+    expect(await metricValue(w.metrics.storeUnavailable)).toBe(1)
     outage.down = false
-    await expect.poll(() => w.metrics.deleted.value() === all.length).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(all.length)
     expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
     expect(await peek(w.dlq)).toEqual([])
-    expect(w.metrics.received.value()).toBe(all.length)
-    expect(w.metrics.written.value()).toBe(all.length)
-    expect(w.metrics.duplicates.value()).toBe(0)
-    expect(w.metrics.storeUnavailable.value()).toBe(0)
+    expect(await metricValue(w.metrics.received)).toBe(all.length)
+    expect(await metricValue(w.metrics.written)).toBe(all.length)
+    expect(await metricValue(w.metrics.duplicates)).toBe(0)
+    expect(await metricValue(w.metrics.storeUnavailable)).toBe(0)
     await expect.poll(async () => (await w.queue.depth()).visible === 0).toBe(true)
   }, 40_000)
 
@@ -205,11 +206,13 @@ describe.each(testResourceKinds())('the worker on %s, when things go wrong', (ki
     const outage = { down: true, calls: 0 }
     const w = await started({ wrapObjects: unreachableWhile(outage), drainTimeoutMs: 8000 })
     await w.send(envelope(), envelope())
-    await expect.poll(() => w.metrics.received.value() === 2 && outage.calls >= 2).toBe(true)
+    await expect
+      .poll(async () => (await metricValue(w.metrics.received)) === 2 && outage.calls >= 2)
+      .toBe(true)
     const began = Date.now()
     await w.app.close()
     expect(Date.now() - began).toBeLessThan(3000)
-    expect(w.metrics.deleted.value()).toBe(0)
+    expect(await metricValue(w.metrics.deleted)).toBe(0)
     expect(await w.queue.depth()).toEqual({ visible: 2, inFlight: 0 })
   })
 
@@ -221,20 +224,20 @@ describe.each(testResourceKinds())('the worker on %s, when things go wrong', (ki
       env: { VISIBILITY_TIMEOUT: '2' },
     })
     await w.send(envelope())
-    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(1)
     expect(visibility.calls.length).toBeGreaterThanOrEqual(2)
     expect(visibility.calls.every((s) => s === 2)).toBe(true)
-    expect(w.metrics.received.value()).toBe(1)
-    expect(w.metrics.duplicates.value()).toBe(0)
+    expect(await metricValue(w.metrics.received)).toBe(1)
+    expect(await metricValue(w.metrics.duplicates)).toBe(0)
   }, 15_000)
 
   it('on close finishes the writes in flight and deletes their messages before it resolves', async () => {
     const w = await started({ wrapObjects: slowPuts(500) })
     const all = [envelope(), envelope(), envelope()]
     await w.send(...all)
-    await expect.poll(() => w.metrics.inFlight.value() === 3).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.inFlight)).toBe(3)
     await w.app.close()
-    expect(w.metrics.deleted.value()).toBe(3)
+    expect(await metricValue(w.metrics.deleted)).toBe(3)
     expect(await listKeys(w.objects)).toEqual(all.map(keyOf).sort())
     expect(await w.queue.depth()).toEqual({ visible: 0, inFlight: 0 })
   })
@@ -247,10 +250,10 @@ describe.each(testResourceKinds())('the worker on %s, when things go wrong', (ki
       drainTimeoutMs: 200,
     })
     await w.send(envelope())
-    await expect.poll(() => w.metrics.inFlight.value() === 1).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.inFlight)).toBe(1)
     await w.app.close()
     expect(visibility.calls).toEqual([0])
-    expect(w.metrics.deleted.value()).toBe(0)
+    expect(await metricValue(w.metrics.deleted)).toBe(0)
     const again = await w.queue.receive({ maxMessages: 1, waitSeconds: 1 })
     expect(again.length).toBe(1)
   })

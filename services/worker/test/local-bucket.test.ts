@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ObjectStore } from '@ferry/cloud'
+import { metricValue } from '@ferry/kit'
 import { afterEach, expect, it } from 'vitest'
 import { buildTestWorker, envelope, keyOf, type TestWorker } from './helpers.ts'
 
@@ -23,7 +24,7 @@ it('leaves on a local bucket the file <key> holding exactly the JSON the worker 
   await worker.start()
   const e = envelope({ data: { email_subject: 'Grüße 😀', nested: { list: [1, 2.5, null] } } })
   await worker.send(e)
-  await expect.poll(() => worker?.metrics.deleted.value() === 1).toBe(true)
+  await expect.poll(() => worker && metricValue(worker.metrics.deleted)).toBe(1)
   const file = join(worker.backend.bucket.slice('file://'.length), keyOf(e))
   const written = stored.get(keyOf(e))
   expect(written).toBeDefined()

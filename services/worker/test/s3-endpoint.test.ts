@@ -3,6 +3,7 @@ import { createServer, request, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { openObjects } from '@ferry/cloud'
 import { awsTestOptions } from '@ferry/cloud/testing'
+import { metricValue } from '@ferry/kit'
 import { afterEach, describe, expect, it } from 'vitest'
 import { buildTestWorker, envelope, keyOf, listKeys, type TestWorker } from './helpers.ts'
 
@@ -72,10 +73,10 @@ describe.runIf(emulator)('the worker against S3 over HTTP (moto)', () => {
     const e = envelope()
     await w.start()
     await w.send(e)
-    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
-    expect(w.metrics.failed.value()).toBeGreaterThanOrEqual(1)
-    expect(w.metrics.released.value()).toBe(0)
-    expect(w.metrics.received.value()).toBe(1)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(1)
+    expect(await metricValue(w.metrics.failed)).toBeGreaterThanOrEqual(1)
+    expect(await metricValue(w.metrics.released)).toBe(0)
+    expect(await metricValue(w.metrics.received)).toBe(1)
     expect(s3.puts.length).toBe(4)
     expect(await listKeys(w.objects)).toEqual([keyOf(e)])
   }, 20_000)
@@ -92,7 +93,7 @@ describe.runIf(emulator)('the worker against S3 over HTTP (moto)', () => {
     const w = worker
     await w.start()
     await w.send(envelope())
-    await expect.poll(() => w.metrics.deleted.value() === 1).toBe(true)
+    await expect.poll(() => metricValue(w.metrics.deleted)).toBe(1)
     expect(s3.puts.length).toBe(1)
     const headers = s3.puts[0] ?? {}
     expect(headers['if-none-match']).toBe('*')
