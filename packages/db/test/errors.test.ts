@@ -3,14 +3,8 @@ import { connect } from '../src/connect.ts'
 import type { Database } from '../src/database.ts'
 import { DbError, fromDbError, isTransientDbError } from '../src/errors.ts'
 import { migrate } from '../src/migrate.ts'
-import {
-  createTestDatabase,
-  freePort,
-  startTcpProxyTo,
-  type TcpProxy,
-  type TestDatabase,
-} from '../src/testing.ts'
-import { migrationsDir, OPEN_TIMEOUT } from './backends.ts'
+import { freePort } from '../src/testing.ts'
+import { migrationsDir, proxiedDatabase } from './backends.ts'
 
 const transient = { name: 'DbError', transient: true, dependency: 'the database' }
 
@@ -34,42 +28,31 @@ describe('a server that is not there', () => {
 })
 
 describe('a server that goes away or ends the session', () => {
-  let target: TestDatabase
-  let proxy: TcpProxy
-  let db: Database
-
+  const proxied = proxiedDatabase(2)
   beforeAll(async () => {
-    target = await createTestDatabase()
-    proxy = await startTcpProxyTo(target.url)
-    db = await connect(proxy.via(target.url), { max: 2 })
-    await db.sql`create table items (id int primary key)`
-  }, OPEN_TIMEOUT)
-  afterAll(async () => {
-    await db?.close()
-    await proxy?.close()
-    await target?.cleanup()
+    await proxied.db.sql`create table items (id int primary key)`
   })
 
   it('makes a query fail with an error fromDbError calls transient while it is cut off', async () => {
-    await db.sql`select 1`
-    await proxy.cut()
+    await proxied.db.sql`select 1`
+    await proxied.proxy.cut()
     try {
-      const error = await db.sql`select 1`.catch((e: unknown) => e)
+      const error = await proxied.db.sql`select 1`.catch((e: unknown) => e)
       expect(isTransientDbError(error)).toBe(true)
       expect(fromDbError(error)).toMatchObject({ ...transient, cause: error })
-      await expect(db.ping()).rejects.toMatchObject(transient)
+      await expect(proxied.db.ping()).rejects.toMatchObject(transient)
     } finally {
-      await proxy.restore()
+      await proxied.proxy.restore()
     }
-    await expect(db.ping()).resolves.toBeUndefined()
+    await expect(proxied.db.ping()).resolves.toBeUndefined()
   })
 
   it('calls a query whose session the server terminates transient', async () => {
-    const direct = await connect(target.url, { max: 1 })
+    const direct = await connect(proxied.target.url, { max: 1 })
     const sleeping = direct.sql`select pg_sleep(30)`.catch((e: unknown) => e)
     await expect
       .poll(async () => {
-        const [row] = await target.sql<{ n: number }[]>`
+        const [row] = await proxied.target.sql<{ n: number }[]>`
           select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
           where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()`
         return row?.n
@@ -82,8 +65,8 @@ describe('a server that goes away or ends the session', () => {
   })
 
   it('leaves a constraint violation as postgres.js threw it', async () => {
-    await db.sql`insert into items values (1)`
-    const error = await db.sql`insert into items values (1)`.catch((e: unknown) => e)
+    await proxied.db.sql`insert into items values (1)`
+    const error = await proxied.db.sql`insert into items values (1)`.catch((e: unknown) => e)
     expect(error).toMatchObject({ code: '23505' })
     expect(isTransientDbError(error)).toBe(false)
     expect(fromDbError(error)).toBe(error)
