@@ -1,27 +1,10 @@
 import { testResourceKinds } from '@ferry/cloud/testing'
 import { metricValue } from '@ferry/kit'
-import { afterEach, describe, expect, it } from 'vitest'
-import {
-  buildTestWorker,
-  envelope,
-  keyOf,
-  listKeys,
-  type TestWorker,
-  type TestWorkerOptions,
-} from './helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { envelope, keyOf, listKeys, startedWorkers, type TestWorker } from './helpers.ts'
 
 describe.each(testResourceKinds())('the worker on %s', (kind) => {
-  let worker: TestWorker | undefined
-  afterEach(async () => {
-    await worker?.close()
-    worker = undefined
-  })
-
-  async function started(options: TestWorkerOptions = {}) {
-    worker = await buildTestWorker(kind, options)
-    await worker.start()
-    return worker
-  }
+  const started = startedWorkers(kind)
 
   const queueEmpty = async (w: TestWorker) => {
     const depth = await w.queue.depth()

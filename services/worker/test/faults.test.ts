@@ -2,16 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { CloudError, type ObjectStore, type Queue } from '@ferry/cloud'
 import { testResourceKinds } from '@ferry/cloud/testing'
 import { metricValue } from '@ferry/kit'
-import { afterEach, describe, expect, it, vi } from 'vitest'
-import {
-  buildTestWorker,
-  envelope,
-  keyOf,
-  listKeys,
-  peek,
-  type TestWorker,
-  type TestWorkerOptions,
-} from './helpers.ts'
+import { describe, expect, it, vi } from 'vitest'
+import { envelope, keyOf, listKeys, peek, startedWorkers } from './helpers.ts'
 
 /** A store whose first `failures` puts fail as S3 does while it is unavailable. */
 function failingPuts(failures: number) {
@@ -104,17 +96,7 @@ function watchVisibility() {
 }
 
 describe.each(testResourceKinds())('the worker on %s, when things go wrong', (kind) => {
-  let worker: TestWorker | undefined
-  afterEach(async () => {
-    await worker?.close()
-    worker = undefined
-  })
-
-  async function started(options: TestWorkerOptions = {}) {
-    worker = await buildTestWorker(kind, options)
-    await worker.start()
-    return worker
-  }
+  const started = startedWorkers(kind)
 
   it('leaves a message that is not an envelope undeleted until it moves to the dead-letter queue', async () => {
     const w = await started({

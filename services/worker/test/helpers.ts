@@ -4,6 +4,7 @@ import { openTestResources, type TestResourceKind } from '@ferry/cloud/testing'
 import { captureLogs } from '@ferry/kit/testing'
 import { type Envelope, uuidv7 } from '@ferry/schemas'
 import { Value } from '@sinclair/typebox/value'
+import { afterEach } from 'vitest'
 import { buildApp, type WorkerApp } from '../src/app.ts'
 import { Config } from '../src/config.ts'
 
@@ -164,5 +165,22 @@ export async function buildTestWorker(
       await Promise.all([queue.close(), dlq.close(), objects.close()])
       await backend.cleanup()
     },
+  }
+}
+
+/**
+ * Returns `started(options)`, which builds and starts a worker on `kind`; the worker it started
+ * last is closed after each test (call inside a describe).
+ */
+export function startedWorkers(kind: TestResourceKind) {
+  let worker: TestWorker | undefined
+  afterEach(async () => {
+    await worker?.close()
+    worker = undefined
+  })
+  return async (options: TestWorkerOptions = {}): Promise<TestWorker> => {
+    worker = await buildTestWorker(kind, options)
+    await worker.start()
+    return worker
   }
 }
