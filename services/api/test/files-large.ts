@@ -97,8 +97,10 @@ export function describeLargeFiles(drivers: Drivers, options: LargeOptions = {})
     expect((await send('warm.bin', 20 * MiB)).status).toBe(201)
     const { result, riseBytes } = await memoryRise(() => send('fifty.bin', 50 * MiB))
     expect(result).toMatchObject({ status: 201, body: { size: 50 * MiB } })
-    // Parts in flight are a few 8 MiB buffers; holding the file would add all 50 MiB.
-    expect(riseBytes).toBeLessThan(40 * MiB)
+    // On S3, two 8 MiB parts in flight, the part being filled and, for a moment, the copy that
+    // joins its chunks: up to about 42 MiB measured (0.3 MiB on a local bucket). Holding the
+    // file would add all 50 MiB and more.
+    expect(riseBytes).toBeLessThan(46 * MiB)
     const download = await app.call(token, '/files/download/big/fifty.bin')
     expect(download.headers.get('content-length')).toBe(String(50 * MiB))
     expect(await sha256(download.body as ReadableStream<Uint8Array>)).toBe(streamedHash(50 * MiB))
