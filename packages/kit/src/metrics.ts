@@ -1,3 +1,4 @@
+import type { FastifyInstance } from 'fastify'
 import {
   Counter,
   type CounterConfiguration,
@@ -70,4 +71,46 @@ export const metricsRoutes: RoutePlugin<MetricsRoutesOptions> = async (app, { re
     { logLevel: 'warn', schema: { tags: ['ops'], summary: 'Prometheus metrics' } },
     async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
   )
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** This app's metrics, served at /metrics; services add their own to it. */
+    readonly metrics: Registry
+  }
+}
+
+/** Upper bounds, in seconds, of the request duration histogram's buckets. */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+/**
+ * Gives `app` a registry (`app.metrics`) served at /metrics, with every answered request counted
+ * and timed by method, route template (never the raw path: `unmatched` for no route) and status.
+ */
+export function installMetrics(app: FastifyInstance): void {
+  const registry = createRegistry()
+  const labelNames = ['method', 'route', 'status'] as const
+  const requests = createCounter(registry, {
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route template and status.',
+    labelNames,
+  })
+  const duration = createHistogram(registry, {
+    name: 'http_request_duration_seconds',
+    help: 'Time from receiving a request to finishing its answer, by method, route and status.',
+    labelNames,
+    buckets: DURATION_BUCKETS,
+  })
+  app.decorate('metrics', registry)
+  app.addHook('onResponse', (request, reply, done) => {
+    const labels = {
+      method: request.method,
+      route: request.routeOptions.url ?? 'unmatched',
+      status: reply.statusCode,
+    }
+    requests.inc(labels)
+    duration.observe(labels, reply.elapsedTime / 1000)
+    done()
+  })
+  app.register(metricsRoutes, { prefix: '/metrics', registry })
 }

@@ -13,6 +13,7 @@ import { handleError, installErrorHandling } from './error-handler.ts'
 import { type HealthOptions, installHealth } from './health.ts'
 import { installLifecycle } from './lifecycle.ts'
 import { loggerOptions, requestId } from './logging.ts'
+import { installMetrics } from './metrics.ts'
 import { installOpenApi, type OpenApiOptions } from './openapi.ts'
 import { installBodyTimeout, type RequestTimeouts, serverTimeoutOptions } from './timeouts.ts'
 import { AJV_OPTIONS, buildValidator } from './validation.ts'
@@ -119,6 +120,7 @@ export function createService(options: ServiceOptions): ServiceApp {
   const lifecycle = installLifecycle(app)
   installOpenApi(app, options, options.openapi)
   installHealth(app, options.health ?? {}, lifecycle)
+  installMetrics(app)
   shutdownTimeouts.set(app, options.shutdownTimeoutMs ?? 10_000)
   return app
 }

@@ -1,10 +1,11 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
 import {
   createCounter,
   createGauge,
   createHistogram,
   createRegistry,
-  createService,
   metricsRoutes,
   metricValue,
   type Registry,
@@ -13,8 +14,9 @@ import {
 
 const apps: ServiceApp[] = []
 
+/** metricsRoutes alone on a bare Fastify (a service's own /metrics also carries request metrics). */
 function serve(registry: Registry): ServiceApp {
-  const app = createService({ name: 'metrics', version: '1', logLevel: 'silent' })
+  const app: ServiceApp = Fastify().withTypeProvider<TypeBoxTypeProvider>()
   app.register(metricsRoutes, { prefix: '/metrics', registry })
   apps.push(app)
   return app

@@ -1,5 +1,5 @@
 import type { ObjectStore, Queue } from '@ferry/cloud'
-import { type BuiltService, createService, metricsRoutes } from '@ferry/kit'
+import { type BuiltService, createService } from '@ferry/kit'
 import type { Config } from './config.ts'
 import { createConsumer } from './consumer.ts'
 import { compileKeyTemplate } from './key.ts'
@@ -34,7 +34,7 @@ export function buildApp(deps: Deps): WorkerApp {
     openapi: { description: 'Consumes the ingest queue into the payloads bucket' },
     shutdownTimeoutMs: drainTimeoutMs + 10_000,
   })
-  const metrics = createWorkerMetrics()
+  const metrics = createWorkerMetrics(app.metrics)
   const consumer = createConsumer({
     queue,
     objects,
@@ -53,6 +53,5 @@ export function buildApp(deps: Deps): WorkerApp {
   app.addLoop('consumer', (signal) => consumer.run(signal))
   app.addCloser('queue', () => queue.close())
   app.addCloser('objects', () => objects.close())
-  app.register(metricsRoutes, { prefix: '/metrics', registry: metrics.registry })
   return { app, metrics }
 }

@@ -1,11 +1,4 @@
-import {
-  type Counter,
-  createCounter,
-  createGauge,
-  createRegistry,
-  type Gauge,
-  type Registry,
-} from '@ferry/kit'
+import { type Counter, createCounter, createGauge, type Gauge, type Registry } from '@ferry/kit'
 
 /** What the worker counts; /metrics renders `registry`. Every metric is unlabelled. */
 export interface WorkerMetrics {
@@ -29,8 +22,8 @@ export interface WorkerMetrics {
   storeUnavailable: Gauge
 }
 
-export function createWorkerMetrics(): WorkerMetrics {
-  const registry = createRegistry()
+/** The worker's metrics on `registry` (the app's, beside the kit's request metrics). */
+export function createWorkerMetrics(registry: Registry): WorkerMetrics {
   const counter = (name: string, help: string) =>
     createCounter(registry, { name: `ferry_worker_${name}`, help })
   const gauge = (name: string, help: string) =>

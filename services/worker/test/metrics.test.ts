@@ -1,9 +1,10 @@
+import { createRegistry } from '@ferry/kit'
 import { describe, expect, it } from 'vitest'
 import { createWorkerMetrics } from '../src/metrics.ts'
 
 describe('the worker metrics', () => {
   it('lists every worker metric the issue asks for, each starting at 0', async () => {
-    const text = await createWorkerMetrics().registry.metrics()
+    const text = await createWorkerMetrics(createRegistry()).registry.metrics()
     for (const name of [
       'ferry_worker_messages_received_total',
       'ferry_worker_objects_written_total',
@@ -19,7 +20,7 @@ describe('the worker metrics', () => {
   })
 
   it('declares counts as counters and levels as gauges', async () => {
-    const text = await createWorkerMetrics().registry.metrics()
+    const text = await createWorkerMetrics(createRegistry()).registry.metrics()
     const types = Object.fromEntries(
       [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map(([, name, type]) => [name, type]),
     )
@@ -30,7 +31,7 @@ describe('the worker metrics', () => {
   })
 
   it('builds metrics of the same names twice in one process, as tests with several workers do', () => {
-    createWorkerMetrics()
-    expect(() => createWorkerMetrics()).not.toThrow()
+    createWorkerMetrics(createRegistry())
+    expect(() => createWorkerMetrics(createRegistry())).not.toThrow()
   })
 })
