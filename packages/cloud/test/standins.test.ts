@@ -1,6 +1,7 @@
 import { memoryQueue, memoryStore, memoryTopic } from '../src/testing.ts'
 import { objectStoreContract } from './objects-contract.ts'
 import { queueContract } from './queue-contract.ts'
+import { queueFixture } from './queue-fixtures.ts'
 import { topicContract } from './topic-contract.ts'
 
 // The benchmark's stand-ins behave as the drivers do, but for what they say they leave out.
@@ -13,14 +14,7 @@ objectStoreContract(
 queueContract('memory queue', async ({ visibilityTimeout, maxReceiveCount }) => {
   const dlq = maxReceiveCount === undefined ? undefined : memoryQueue()
   const queue = memoryQueue({ visibilityTimeout, maxReceiveCount, deadLetter: dlq })
-  return {
-    queue,
-    ...(dlq ? { dlq } : {}),
-    async cleanup() {
-      await queue.close()
-      await dlq?.close()
-    },
-  }
+  return queueFixture(queue, dlq)
 })
 
 topicContract('memory topic', async ({ subscribed }) => {
