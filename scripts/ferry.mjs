@@ -18,6 +18,8 @@ const pnpmVersion = JSON.parse(
   readFileSync(join(root, 'package.json'), 'utf8'),
 ).packageManager.split('@')[1]
 const MIN_NODE = [22, 18]
+/** Commands for operators, each a module in scripts/ops exporting `main(args): Promise<number>`. */
+const OPS_COMMANDS = []
 
 function log(message) {
   process.stderr.write(`ferry: ${message}\n`)
@@ -205,7 +207,13 @@ async function main() {
     await import('./start.ts')
     return
   }
-  log(`unknown command ${command}: use start or test`)
+  if (OPS_COMMANDS.includes(command)) {
+    // Operator commands (`pnpm ferry dlq …`, `pnpm ferry status`): scripts/ops/<command>.ts.
+    process.env.PATH = env.PATH
+    const { main: runCommand } = await import(`./ops/${command}.ts`)
+    process.exit(await runCommand(process.argv.slice(3)))
+  }
+  log(`unknown command ${command}: use ${['start', 'test', ...OPS_COMMANDS].join(', ')}`)
   process.exit(2)
 }
 
