@@ -5,11 +5,11 @@ import type { LoggerOptions } from 'pino'
 
 export const REDACTED = '[REDACTED]'
 
-/** Keys whose values never reach the log, wherever they sit (up to four levels deep). */
-const SECRET_KEYS = [
+/** Keys whose values never reach the log, wherever they sit (up to four levels deep). Lower case. */
+const SECRET_KEYS = new Set([
   'authorization',
   'cookie',
-  '["set-cookie"]',
+  'set-cookie',
   'token',
   'access_token',
   'refresh_token',
@@ -17,19 +17,63 @@ const SECRET_KEYS = [
   'secret',
   'client_secret',
   'api_key',
-]
+])
 const DEPTH = 4
+/**
+ * Keys of a log call's object that pino serializes itself into fields that carry no secret: the
+ * kit's `req` serializer keeps method, URL (credentials redacted), host and remote address, and
+ * `res` keeps the status code. Everything else a line carries is searched.
+ */
+const SERIALIZED = new Set(['req', 'res'])
 
-/** pino redact paths: each secret key at the top level and under 1..DEPTH-1 wildcard levels. */
-export function redactPaths(extra: string[] = []): string[] {
-  const paths: string[] = []
-  for (const key of SECRET_KEYS) {
-    for (let depth = 0; depth < DEPTH; depth++) {
-      const prefix = '*.'.repeat(depth)
-      paths.push(key.startsWith('[') ? `${prefix.slice(0, -1)}${key}` : `${prefix}${key}`)
+function holdsSecret(value: unknown, depth: number): boolean {
+  if (typeof value !== 'object' || value === null || depth >= DEPTH) return false
+  for (const key of Object.keys(value)) {
+    if (SECRET_KEYS.has(key.toLowerCase())) return true
+    if (holdsSecret((value as Record<string, unknown>)[key], depth + 1)) return true
+  }
+  return false
+}
+
+function redactCopy(value: unknown, depth: number): unknown {
+  if (typeof value !== 'object' || value === null || depth >= DEPTH) return value
+  if (Array.isArray(value)) return value.map((item) => redactCopy(item, depth + 1))
+  const copy: Record<string, unknown> = {}
+  for (const [key, inner] of Object.entries(value)) {
+    copy[key] = SECRET_KEYS.has(key.toLowerCase()) ? REDACTED : redactCopy(inner, depth + 1)
+  }
+  // An Error's message and stack are not enumerable; pino's err serializer reads them.
+  if (value instanceof Error) {
+    return Object.assign(Object.create(Object.getPrototypeOf(value)), value, copy, {
+      message: value.message,
+      stack: value.stack,
+    })
+  }
+  return copy
+}
+
+/**
+ * pino's `formatters.log`: the object of a log call with the value of every secret key (any
+ * case, up to four levels deep) replaced by [REDACTED], in a copy; the caller's object is never
+ * changed. One walk over the keys with a set lookup each, and none at all for a request's own
+ * lines: pino's wildcard redaction paths cost a sixth of a request's CPU (issue 19).
+ */
+export function redactSecrets(object: Record<string, unknown>): Record<string, unknown> {
+  let found = false
+  for (const key of Object.keys(object)) {
+    if (SERIALIZED.has(key)) continue
+    if (SECRET_KEYS.has(key.toLowerCase()) || holdsSecret(object[key], 1)) {
+      found = true
+      break
     }
   }
-  return [...paths, ...extra]
+  if (!found) return object
+  const copy: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(object)) {
+    if (SERIALIZED.has(key)) copy[key] = value
+    else copy[key] = SECRET_KEYS.has(key.toLowerCase()) ? REDACTED : redactCopy(value, 1)
+  }
+  return copy
 }
 
 /**
@@ -103,6 +147,7 @@ export interface LoggingOptions {
   /** Added to every line as `name`. */
   name?: string
   level?: string
+  /** Exact pino redact paths (no wildcards: each costs every line), beside the secret keys. */
   redact?: string[]
   stream?: NodeJS.WritableStream
 }
@@ -118,7 +163,8 @@ export function loggerOptions(
   const base: LoggerOptions = {
     name: options.name,
     level: options.level ?? 'info',
-    redact: { paths: redactPaths(options.redact), censor: REDACTED },
+    ...(options.redact?.length ? { redact: { paths: options.redact, censor: REDACTED } } : {}),
+    formatters: { log: redactSecrets },
     serializers: { req: serializeRequest },
   }
   if (options.stream) return { ...base, stream: options.stream }

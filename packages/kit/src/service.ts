@@ -4,6 +4,9 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyPluginOptions,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
   type RawReplyDefaultExpression,
   type RawRequestDefaultExpression,
   type RawServerDefault,
@@ -83,6 +86,28 @@ function trustHops(hops: number): false | ((address: string, hop: number) => boo
 }
 
 /**
+ * One log line a request, written where Fastify writes its "request completed" (so it precedes
+ * shutdown's closers): the request (method, URL with credentials redacted, host, remote
+ * address), the status and the time taken. Fastify's "incoming request" line is kept at debug:
+ * at an ingest API's rate, that second line costs a tenth of a request's CPU (issue 19).
+ */
+class OneLineLogController extends LogController {
+  override incomingRequest(request: FastifyRequest): void {
+    request.log.debug({ req: request }, 'incoming request')
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    const entry = { req: request, res: reply, responseTime: reply.elapsedTime }
+    if (error) reply.log.error({ ...entry, err: error }, 'request errored')
+    else reply.log.info(entry, 'request completed')
+  }
+}
+
+/**
  * Builds the service's Fastify app with the kit's wiring in place: validation, problem+json
  * errors, logging with request ids and redaction, /health, /ready, OpenAPI at /openapi.json and
  * /docs, loops and closers. Register the service's routes on the returned app; nothing listens
@@ -97,6 +122,7 @@ export function createService(options: ServiceOptions): ServiceApp {
       stream: options.logger?.stream,
     }),
     genReqId: requestId,
+    logController: new OneLineLogController(),
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     ajv: AJV_OPTIONS,
     schemaController: { compilersFactory: { buildValidator: buildValidator() } },

@@ -109,6 +109,40 @@ describe('log output', () => {
   })
 })
 
+describe('request lines', () => {
+  it('writes one line per answered request, with method, URL, status and time taken', async () => {
+    await build().inject({ url: '/hello?x=1', headers: { 'x-request-id': 'one-line' } })
+    const lines = logs.lines().filter((l) => l.reqId === 'one-line' && l.step !== 'handler')
+    expect(lines).toHaveLength(1)
+    expect(lines[0]).toMatchObject({
+      msg: 'request completed',
+      req: { method: 'GET', url: '/hello?x=1' },
+      res: { statusCode: 200 },
+    })
+    expect(lines[0]?.responseTime).toBeGreaterThan(0)
+  })
+})
+
+describe('secrets in logged objects', () => {
+  it('redacts keys in any case, inside arrays and errors, without changing the logged object', () => {
+    build()
+    const error = Object.assign(new Error('upstream refused'), {
+      request: { headers: { Authorization: 'Bearer IN-ERROR' } },
+    })
+    const logged = { Password: 'UPPER-CASE', items: [{ api_key: 'IN-ARRAY' }], err: error }
+    app.log.error(logged, 'failed')
+    const text = logs.text()
+    for (const value of ['UPPER-CASE', 'IN-ARRAY', 'IN-ERROR']) expect(text).not.toContain(value)
+    const line = logs.lines().find((l) => l.msg === 'failed')
+    expect(line?.err).toMatchObject({ message: 'upstream refused', type: 'Error' })
+    expect(String((line?.err as { stack?: string } | undefined)?.stack)).toContain(
+      'upstream refused',
+    )
+    expect(logged.Password).toBe('UPPER-CASE')
+    expect(error.request.headers.Authorization).toBe('Bearer IN-ERROR')
+  })
+})
+
 describe('logger options', () => {
   it('uses pino-pretty only on a terminal without an explicit stream', () => {
     const pretty = loggerOptions({}, true).transport as { target: string }

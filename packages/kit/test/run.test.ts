@@ -65,7 +65,7 @@ describe('runService', { timeout: 30_000, concurrent: true }, () => {
   }) => {
     const service = await start(onTestFinished)
     const pending = fetch(`${service.url}/slow`)
-    await service.waitFor('incoming request')
+    await service.waitFor('slow request started')
     service.child.kill('SIGTERM')
     const res = await pending
     expect(res.status).toBe(200)
@@ -87,7 +87,7 @@ describe('runService', { timeout: 30_000, concurrent: true }, () => {
   it('refuses a request that arrives after close began', async ({ expect, onTestFinished }) => {
     const service = await start(onTestFinished)
     const pending = fetch(`${service.url}/slow`)
-    await service.waitFor('incoming request')
+    await service.waitFor('slow request started')
     service.child.kill('SIGTERM')
     await service.waitFor('shutting down')
     const late = await fetch(`${service.url}/health`).then(
