@@ -1,16 +1,20 @@
 // The bench process's side of its child processes: each service (and each reference) runs in a
 // process of its own, so that it has its own event loop and its own peak RSS.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 
 /** Where the child scripts live. */
 export const SERVERS = join(import.meta.dirname, 'servers')
 
 /** A script run to its end prints its result; a server talks over IPC. */
-function spawnNode(script: string, args: string[], kind: 'run' | 'server'): ChildProcess {
+function spawnNode(
+  script: string,
+  args: string[],
+  kind: 'run' | 'server',
+  env: Record<string, string> = {},
+): ChildProcess {
   return spawn(process.execPath, [script, ...args], {
-    env: process.env,
+    env: { ...process.env, ...env },
     stdio: kind === 'run' ? ['ignore', 'pipe', 'inherit'] : ['ignore', 'inherit', 'inherit', 'ipc'],
   })
 }
@@ -36,8 +40,12 @@ function nextMessage<T>(child: ChildProcess, what: string): Promise<T> {
  * Runs `node <script> ...args` to its end and returns the JSON object on the last line of its
  * stdout. Throws when it exits non-zero (its stderr is the bench's).
  */
-export async function runJson<T>(script: string, args: string[]): Promise<T> {
-  const child = spawnNode(script, args, 'run')
+export async function runJson<T>(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<T> {
+  const child = spawnNode(script, args, 'run', env)
   let out = ''
   child.stdout?.on('data', (chunk) => {
     out += chunk
@@ -62,9 +70,10 @@ export interface ServerChild<Hello, Stats> {
 export async function startServer<Hello extends { port: number }, Stats>(
   script: string,
   args: string[] = [],
+  env: Record<string, string> = {},
 ): Promise<ServerChild<Hello, Stats>> {
   const name = `${basename(script)} ${args.join(' ')}`.trim()
-  const child = spawnNode(script, args, 'server')
+  const child = spawnNode(script, args, 'server', env)
   const hello = await nextMessage<Hello>(child, name)
   return {
     url: `http://127.0.0.1:${hello.port}`,
@@ -81,38 +90,6 @@ export async function startServer<Hello extends { port: number }, Stats>(
       const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
       await exited
       clearTimeout(timer)
-    },
-  }
-}
-
-/** VmHWM (peak resident set) of a running process in MiB, or undefined once it is gone. */
-function highWaterMb(pid: number): number | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-    const kb = /^VmHWM:\s+(\d+) kB/m.exec(status)?.[1]
-    return kb === undefined ? undefined : Number(kb) / 1024
-  } catch {
-    return undefined
-  }
-}
-
-/**
- * Samples the peak RSS of a process that is not ours to instrument (psql) every 50 ms while it
- * runs; `stop()` returns the highest seen. VmHWM never decreases, so only the last moments of the
- * process can be missed.
- */
-export function watchPeakRss(pid: number): { stop(): number | null } {
-  let peak: number | null = null
-  const sample = () => {
-    const now = highWaterMb(pid)
-    if (now !== undefined) peak = Math.max(peak ?? 0, now)
-  }
-  sample()
-  const timer = setInterval(sample, 50)
-  return {
-    stop() {
-      clearInterval(timer)
-      return peak
     },
   }
 }

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { finished } from 'node:stream/promises'
 import { connect } from '@ferry/db'
-import { runJson, watchPeakRss } from './children.ts'
+import { runJson } from './children.ts'
 import type { BenchOptions, BenchOutcome } from './options.ts'
+import { watchPeakRss } from './process-stats.ts'
 import type { Figures, Row } from './report.ts'
 
 const LOAD_SCRIPT = join(

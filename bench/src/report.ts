@@ -11,6 +11,10 @@ export interface Figures {
   p50_ms: number | null
   p99_ms: number | null
   peak_rss_mb: number | null
+  /** Resident set before the load, once started and idle (processes the bench started only). */
+  idle_rss_mb?: number | null
+  /** Process CPU time (user + system) per unit, in microseconds: CPU seconds ÷ units. */
+  cpu_us?: number | null
 }
 
 /** One benchmark beside its reference. */
@@ -94,6 +98,8 @@ function line(row: Row): string {
     row.ratio === null ? '—' : `${(row.ratio * 100).toFixed(0)}%`,
     pair(m.p50_ms, r?.p50_ms),
     pair(m.p99_ms, r?.p99_ms),
+    pair(m.cpu_us ?? null, r?.cpu_us),
+    pair(m.idle_rss_mb ?? null, r?.idle_rss_mb),
     pair(m.peak_rss_mb, r?.peak_rss_mb),
     awsCell(row.aws_per_message),
     row.target,
@@ -105,7 +111,7 @@ function line(row: Row): string {
 export function markdown(result: RunResult): string {
   const { machine: m } = result
   const head =
-    '| benchmark | throughput | reference | ratio | p50 ms | p99 ms | peak RSS MB | AWS req/msg | target | met |'
+    '| benchmark | throughput | reference | ratio | p50 ms | p99 ms | CPU µs/unit | idle RSS MB | peak RSS MB | AWS req/msg | target | met |'
   const notes = [
     ...result.rows.filter((r) => r.note).map((r) => `${r.name}: ${r.note}`),
     ...result.skipped,
@@ -117,7 +123,7 @@ export function markdown(result: RunResult): string {
       ' the load generator shares the machine. Figures in parentheses are the reference’s.',
     '',
     head,
-    `|${' --- |'.repeat(10)}`,
+    `|${' --- |'.repeat(12)}`,
     ...result.rows.map((r) => `| ${line(r)} |`),
     ...(notes.length > 0 ? ['', ...notes.map((n) => `- ${n}`)] : []),
     '',

@@ -44,8 +44,3 @@ export function drainResult(
     peak_rss_mb: peakRssMb(),
   }
 }
-
-/** The AWS settings a child takes from the environment (AWS_ENDPOINT_URL, AWS_REGION). */
-export function awsFromEnv() {
-  return { endpoint: process.env.AWS_ENDPOINT_URL, region: process.env.AWS_REGION ?? 'us-east-1' }
-}

@@ -7,7 +7,6 @@ import type { RunResult } from '../src/report.ts'
 
 const here = join(import.meta.dirname, '..')
 const hasDatabase = process.env.DATABASE_URL?.startsWith('postgres') ?? false
-const hasEmulator = Boolean(process.env.AWS_ENDPOINT_URL)
 
 function runShort(resultsDir: string) {
   return new Promise<{ code: number | null; output: string }>((resolve) => {
@@ -53,9 +52,26 @@ describe('pnpm bench --short', () => {
     expect(lines.filter((l) => !l.startsWith('| ---'))).toHaveLength(result.rows.length)
   })
 
-  it('has the ingest-api and worker rows, and the emulator worker row when AWS_ENDPOINT_URL is set', () => {
-    expect(names().filter((n) => n.startsWith('ingest-api'))).toHaveLength(1)
-    expect(names().filter((n) => n.startsWith('worker'))).toHaveLength(hasEmulator ? 2 : 1)
+  it('has a real-path row and a logic-alone row for the ingest-api and the worker', () => {
+    for (const service of ['ingest-api', 'worker']) {
+      const rows = names().filter((n) => n.startsWith(service))
+      expect(
+        rows.filter((n) => n.includes('real path')),
+        service,
+      ).toHaveLength(1)
+      expect(
+        rows.filter((n) => n.includes('logic alone')),
+        service,
+      ).toHaveLength(1)
+    }
+  })
+
+  it('reports CPU time per unit and idle memory of the real-path rows, and their references', () => {
+    for (const row of result.rows.filter((r) => r.name.includes('real path'))) {
+      expect(row.measured.cpu_us, row.name).toBeGreaterThan(0)
+      expect(row.measured.idle_rss_mb, row.name).toBeGreaterThan(10)
+      expect(row.reference?.cpu_us, row.name).toBeGreaterThan(0)
+    }
   })
 
   it.runIf(hasDatabase)('has the clearinghouse row and both api rows on PostgreSQL', () => {

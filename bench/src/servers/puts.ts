@@ -1,12 +1,10 @@
-// `node src/servers/puts.ts standin N` | `aws N <bucket>`: the worker's reference — N raw
-// PutObject calls of the same bodies with the same options at the same concurrency, no queue.
+// `node src/servers/puts.ts N`: the worker's logic-alone reference — N raw PutObject calls of the
+// same bodies with the same options at the same concurrency to the in-process stand-in, no queue.
 // Prints a DrainResult line.
-import { type ObjectStore, openObjects } from '@ferry/cloud'
 import { memoryStore } from '@ferry/cloud/testing'
 import { envelopeBody } from '../payload.ts'
 import { probeStore } from '../probes.ts'
 import {
-  awsFromEnv,
   CONCURRENCY,
   type DrainResult,
   drainResult,
@@ -15,12 +13,8 @@ import {
 } from '../worker-settings.ts'
 import { printResult } from './child.ts'
 
-async function putAll(mode: string, n: number): Promise<DrainResult> {
-  const inner: ObjectStore =
-    mode === 'standin'
-      ? memoryStore(STANDIN_PUT_MS)
-      : openObjects(process.argv[4] ?? '', { aws: awsFromEnv() })
-  const { store, calls, putLatenciesMs } = probeStore(inner)
+async function putAll(n: number): Promise<DrainResult> {
+  const { store, calls, putLatenciesMs } = probeStore(memoryStore(STANDIN_PUT_MS))
   const bodies = Array.from({ length: n }, (_, i) => envelopeBody(i))
   const prefix = `reference/${Date.now()}`
   let next = 0
@@ -38,5 +32,5 @@ async function putAll(mode: string, n: number): Promise<DrainResult> {
 }
 
 if (import.meta.main) {
-  printResult(await putAll(process.argv[2] ?? 'standin', Number(process.argv[3] ?? 20_000)))
+  printResult(await putAll(Number(process.argv[2] ?? 20_000)))
 }

@@ -1,7 +1,6 @@
-// `node src/servers/worker.ts standin N` | `aws N <queue-url> <bucket>`: the worker drains N
-// queued messages into the bucket, in this process with in-process stand-ins (which it seeds) or
-// with its AWS drivers against AWS_ENDPOINT_URL (already seeded). Prints a DrainResult line.
-import { type ObjectStore, openObjects, openQueue, type Queue } from '@ferry/cloud'
+// `node src/servers/worker.ts N`: the worker drains N queued messages into a bucket, in this
+// process, with in-process stand-ins (which it seeds). Prints a DrainResult line.
+import type { ObjectStore, Queue } from '@ferry/cloud'
 import { memoryQueue, memoryStore } from '@ferry/cloud/testing'
 import { metricValue } from '@ferry/kit'
 import { buildApp } from '@ferry/worker/app'
@@ -9,32 +8,19 @@ import { Config } from '@ferry/worker/config'
 import { Value } from '@sinclair/typebox/value'
 import { envelopeBody } from '../payload.ts'
 import { probeQueue, probeStore } from '../probes.ts'
-import {
-  awsFromEnv,
-  CONCURRENCY,
-  type DrainResult,
-  drainResult,
-  STANDIN_PUT_MS,
-} from '../worker-settings.ts'
+import { CONCURRENCY, type DrainResult, drainResult, STANDIN_PUT_MS } from '../worker-settings.ts'
 import { printResult } from './child.ts'
 
 const TIMEOUT_MS = 15 * 60_000
 
-function drivers(mode: string, n: number): { queue: Queue; objects: ObjectStore } {
-  if (mode === 'standin') {
-    const queue = memoryQueue()
-    queue.seed(Array.from({ length: n }, (_, i) => envelopeBody(i)))
-    return { queue, objects: memoryStore(STANDIN_PUT_MS) }
-  }
-  const aws = awsFromEnv()
-  return {
-    queue: openQueue(process.argv[4] ?? '', { aws }),
-    objects: openObjects(process.argv[5] ?? '', { aws }),
-  }
+function drivers(n: number): { queue: Queue; objects: ObjectStore } {
+  const queue = memoryQueue()
+  queue.seed(Array.from({ length: n }, (_, i) => envelopeBody(i)))
+  return { queue, objects: memoryStore(STANDIN_PUT_MS) }
 }
 
-async function drain(mode: string, n: number): Promise<DrainResult> {
-  const { queue, objects } = drivers(mode, n)
+async function drain(n: number): Promise<DrainResult> {
+  const { queue, objects } = drivers(n)
   const q = probeQueue(queue)
   const s = probeStore(objects)
   const config = Value.Parse(Config, {
@@ -57,5 +43,5 @@ async function drain(mode: string, n: number): Promise<DrainResult> {
 }
 
 if (import.meta.main) {
-  printResult(await drain(process.argv[2] ?? 'standin', Number(process.argv[3] ?? 20_000)))
+  printResult(await drain(Number(process.argv[2] ?? 20_000)))
 }

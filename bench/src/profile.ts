@@ -1,0 +1,75 @@
+// `node src/profile.ts ingest|worker [seconds]`: runs a service's real main.ts under
+// `--cpu-prof` against the AWS stand-in with the benchmark's load, then prints where its CPU went
+// while loaded (startup left out) and where the profile is, for Chrome DevTools or speedscope.
+import { readdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { hammer } from './http-load.ts'
+import { BENCH_TOKEN, envelopeBody, INGEST_BODY } from './payload.ts'
+import { summarizeProfile } from './profile-summary.ts'
+import { LOG_DIR, type RealProcess, serviceMain, startProcess } from './real-process.ts'
+import { awsEnv, type Standin, startStandin } from './standin/client.ts'
+
+const TOKEN_PARAM = '/bench/ingest-token'
+
+async function loadIngest(service: RealProcess, seconds: number) {
+  const request = {
+    method: 'POST' as const,
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${BENCH_TOKEN}` },
+    body: INGEST_BODY,
+  }
+  await hammer(`${service.url}/ingest`, 50, 3, request)
+  const loadedAt = performance.now()
+  const load = await hammer(`${service.url}/ingest`, 50, seconds, request)
+  console.error(`ingest-api: ${Math.round(load.rps)} req/s while profiled`)
+  return loadedAt
+}
+
+async function loadWorker(service: RealProcess, standin: Standin, seconds: number) {
+  const n = seconds * 2000
+  const loadedAt = performance.now()
+  await standin.fill(
+    'ingest',
+    Array.from({ length: n }, (_, i) => envelopeBody(i)),
+  )
+  while ((await standin.count('payloads')) < n) await new Promise((r) => setTimeout(r, 20))
+  const took = (performance.now() - loadedAt) / 1000
+  console.error(`worker: ${n} messages in ${took.toFixed(1)} s while profiled`)
+  void service
+  return loadedAt
+}
+
+async function profile(name: 'ingest' | 'worker', seconds: number): Promise<void> {
+  const dir = join(LOG_DIR, `profile-${name}-${Date.now()}`)
+  const standin = await startStandin({ [TOKEN_PARAM]: BENCH_TOKEN })
+  const env = {
+    ...awsEnv(standin.endpoint),
+    SQS_QUEUE_URL: standin.queueUrl('ingest'),
+    ...(name === 'ingest' ? { SSM_TOKEN_PARAM: TOKEN_PARAM } : { S3_BUCKET: 'payloads' }),
+  }
+  const startedAt = performance.now()
+  const service = await startProcess(
+    name,
+    serviceMain(name === 'ingest' ? 'ingest-api' : name),
+    env,
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+  )
+  try {
+    const loadedAt =
+      name === 'ingest'
+        ? await loadIngest(service, seconds)
+        : await loadWorker(service, standin, seconds)
+    await service.stop()
+    const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) ?? '')
+    console.log(summarizeProfile(file, (loadedAt - startedAt) / 1000))
+    console.log(`profile: ${file}`)
+  } finally {
+    await service.stop()
+    await standin.stop()
+  }
+}
+
+if (import.meta.main) {
+  const [name = 'ingest', seconds = '15'] = process.argv.slice(2)
+  if (name !== 'ingest' && name !== 'worker') throw new Error('profile ingest or worker')
+  await profile(name, Number(seconds))
+}
