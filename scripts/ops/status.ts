@@ -20,13 +20,18 @@ const ROOT = resolve(import.meta.dirname, '..', '..')
 
 const USAGE = `usage: pnpm ferry status [--once | --watch] [--env <env>] [--url <service>=<url>]…
                          [--operator-token <token>]
-  Without --env: the embedded default (FERRY_DATA_DIR, FERRY_PORT_OFFSET as for npm start).
-  --env dev|prod: AWS (AWS_REGION, credentials as the AWS CLI finds them); queues by the names
-  infra/terraform gives them, or FERRY_<QUEUE>_QUEUE_URL / FERRY_<QUEUE>_DLQ_URL.
-  The operator token: --operator-token, FERRY_OPERATOR_TOKEN, else .data/secrets or SSM.
-  --once prints the table and exits 1 when a service is not ready or a row cannot be read.`
+  On a terminal the table is redrawn every 2 s until Ctrl-C (--watch); otherwise, or with
+  --once, it is printed once and the exit code is 1 when a service is not ready or a row could
+  not be read.
+  Without --env: the embedded default (FERRY_DATA_DIR and FERRY_PORT_OFFSET as for npm start).
+  --env dev|prod: AWS (AWS_REGION, credentials as the AWS CLI finds them). Queues by the names
+  infra/terraform gives them, or FERRY_<QUEUE>_QUEUE_URL and FERRY_<QUEUE>_DLQ_URL; the api at
+  /ferry/<env>/deploy/base-url; the other services only with --url (ECS Exec port forwarding).
+  The clearinghouse's operator token: --operator-token, FERRY_OPERATOR_TOKEN, else
+  .data/secrets/operator-token or SSM /ferry/<env>/clearinghouse/operator-token.`
 
 interface Options {
+  help: boolean
   target: Target
   urls: Record<string, string>
   token: string | undefined
@@ -38,6 +43,7 @@ function parseOptions(args: string[], env: NodeJS.ProcessEnv): Options {
   const { values } = parseArgs({
     args,
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       once: { type: 'boolean', default: false },
       watch: { type: 'boolean', default: false },
       env: { type: 'string' },
@@ -70,7 +76,7 @@ function parseOptions(args: string[], env: NodeJS.ProcessEnv): Options {
   }
   const token = values['operator-token'] ?? env.FERRY_OPERATOR_TOKEN
   const watch = values.watch || (!values.once && Boolean(process.stdout.isTTY))
-  return { target, urls, token, watch }
+  return { help: values.help, target, urls, token, watch }
 }
 
 function describeTarget(target: Target): string {
@@ -96,7 +102,12 @@ export async function main(args: string[]): Promise<number> {
     console.error(`ferry status: ${error instanceof Error ? error.message : error}\n${USAGE}`)
     return 2
   }
+  if (options.help) {
+    console.log(USAGE)
+    return 0
+  }
   const { target, watch } = options
+  if (watch) process.stdout.write(`ferry status: reading ${describeTarget(target)}…\n`)
   const services = await serviceUrls(target, ROOT, options.urls)
   const queues = await openQueues(target, process.env)
   const clearinghouse = services.find((s) => s.name === 'clearinghouse')?.url

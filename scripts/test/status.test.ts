@@ -8,6 +8,7 @@ import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs'
+import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { awsClientConfig, openQueue } from '@ferry/cloud'
 import { awsTestOptions, createTestQueue, uniqueName } from '@ferry/cloud/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -62,6 +63,15 @@ async function statusTable(target: Target, urls: Record<string, string>, token: 
   } finally {
     await status.close()
   }
+}
+
+/** A port that was free a moment ago: connecting to it is refused. */
+async function portNobodyListensOn(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  const { port } = server.address() as { port: number }
+  await new Promise<void>((done) => server.close(() => done()))
+  return port
 }
 
 let dir: string
@@ -126,10 +136,7 @@ describe('ferry status against npm start', () => {
   })
 
   it('names an unreachable service and one that does not answer in time, within the bound', async () => {
-    const closed = createServer()
-    await new Promise<void>((done) => closed.listen(0, '127.0.0.1', done))
-    const closedPort = (closed.address() as { port: number }).port
-    await new Promise<void>((done) => closed.close(() => done()))
+    const closedPort = await portNobodyListensOn()
     const silent: Socket[] = []
     const server: Server = createServer((socket) => silent.push(socket))
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
@@ -213,7 +220,7 @@ describe.runIf(emulator)('ferry status against SQS (moto)', () => {
     for (const cleanup of cleanups.reverse()) await cleanup()
   })
 
-  it('reads queues by their terraform names or an override, naming a missing one', async () => {
+  it("reads queues by their terraform names or an override, naming a missing one, and the api's URL from SSM", async () => {
     const env = uniqueName('st')
     const sqs = new SQSClient(awsClientConfig(aws))
     cleanups.push(async () => sqs.destroy())
@@ -230,6 +237,15 @@ describe.runIf(emulator)('ferry status against SQS (moto)', () => {
     await Promise.all([ingest.close(), dead.close()])
     const events = await createTestQueue(aws, { maxReceiveCount: 5 })
     cleanups.push(() => events.cleanup())
+    // The api's URL is the load balancer's, which CD keeps in SSM; nothing listens there now.
+    const ssm = new SSMClient(awsClientConfig(aws))
+    const baseUrl = `http://127.0.0.1:${await portNobodyListensOn()}`
+    const parameter = `/ferry/${env}/deploy/base-url`
+    await ssm.send(new PutParameterCommand({ Name: parameter, Value: baseUrl, Type: 'String' }))
+    cleanups.push(async () => {
+      await ssm.send(new DeleteParameterCommand({ Name: parameter }))
+      ssm.destroy()
+    })
     const overrides = {
       FERRY_EVENTS_QUEUE_URL: events.url,
       FERRY_EVENTS_DLQ_URL: events.dlqUrl ?? '',
@@ -252,6 +268,7 @@ describe.runIf(emulator)('ferry status against SQS (moto)', () => {
           'm',
         ),
       )
+      expect(table).toContain(`api            unknown  ${baseUrl}  unreachable (ECONNREFUSED)`)
       expect(table).toMatch(/^worker\s+unknown\s+-\s+no url \(--url worker=http:\/\/…\)$/m)
       expect(table).toMatch(
         /^FILES {2}\? \(no clearinghouse url \(--url clearinghouse=http:\/\/…\)\)$/m,

@@ -16,6 +16,8 @@ export interface ServiceSource {
   name: string
   /** Base URL (`http://127.0.0.1:3000`); undefined when nothing says where the service is. */
   url: string | undefined
+  /** Why there is no URL, when there is more to say than "pass --url". */
+  reason?: string
 }
 
 /** An opened queue and its dead-letter queue, or why they could not be opened. */
@@ -107,7 +109,8 @@ async function read<T>(
 async function probeService(source: ServiceSource, ms: number): Promise<ServiceStatus> {
   const { name, url } = source
   if (url === undefined) {
-    return { name, url, state: 'unreadable', checks: {}, reason: `no url (--url ${name}=http://…)` }
+    const reason = `no url (${source.reason ?? `--url ${name}=http://…`})`
+    return { name, url, state: 'unreadable', checks: {}, reason }
   }
   const reply = await read(ms, async (signal) => {
     const response = await fetch(new URL('/ready', url), { signal })

@@ -155,26 +155,43 @@ export async function serviceUrls(
   root: string,
   overrides: Record<string, string>,
 ): Promise<ServiceSource[]> {
-  let services: ServiceSource[]
-  if (target.kind === 'local') services = await localServices(root, target.portOffset)
-  else {
-    const baseUrl = await readSecret(`/ferry/${target.env}/deploy/base-url`, target).catch(
-      () => undefined,
-    )
-    services = AWS_SERVICES.map((name) => ({ name, url: name === 'api' ? baseUrl : undefined }))
-  }
+  const services =
+    target.kind === 'local'
+      ? await localServices(root, target.portOffset)
+      : await awsServices(target, overrides.api !== undefined)
   const known = new Set(services.map((s) => s.name))
   const extra = Object.keys(overrides).filter((name) => !known.has(name))
-  return [...services, ...extra.map((name) => ({ name, url: undefined }))].map((s) => ({
-    name: s.name,
-    url: overrides[s.name] ?? s.url,
-  }))
+  return [...services, ...extra.map((name) => ({ name, url: undefined }))].map((s) => {
+    const url = overrides[s.name]
+    return url === undefined ? s : { name: s.name, url }
+  })
 }
 
+async function awsServices(target: Target & { kind: 'aws' }, apiGiven: boolean) {
+  const services: ServiceSource[] = AWS_SERVICES.map((name) => ({ name, url: undefined }))
+  const api = services.find((s) => s.name === 'api')
+  if (api && !apiGiven) {
+    await readSecret(`/ferry/${target.env}/deploy/base-url`, target).then(
+      (url) => {
+        api.url = url
+      },
+      (error: Error) => {
+        api.reason = `${error.message}; --url api=http://…`
+      },
+    )
+  }
+  return services
+}
+
+/** An SSM parameter's value; throws saying it is missing or why it could not be read. */
 async function readSecret(name: string, target: Target & { kind: 'aws' }): Promise<string> {
   const secret = openSecret(name, { ttlSeconds: 0, aws: target.aws })
   try {
     return await bounded(RESOLVE_TIMEOUT_MS, () => secret.get())
+  } catch (error) {
+    throw new Error(
+      isCloudError(error, 'NotFound') ? `no parameter ${name}` : describeFailure(error),
+    )
   } finally {
     await secret.close()
   }
@@ -193,7 +210,7 @@ export async function operatorToken(target: Target): Promise<string> {
     return token.trim()
   }
   const name = `/ferry/${target.env}/clearinghouse/operator-token`
-  return readSecret(name, target).catch((error: unknown) => {
-    throw new Error(`no operator token from ${name}: ${describeFailure(error)} (--operator-token)`)
+  return readSecret(name, target).catch((error: Error) => {
+    throw new Error(`no operator token: ${error.message} (--operator-token)`)
   })
 }
