@@ -38,6 +38,25 @@ interface Options {
   watch: boolean
 }
 
+/** AWS with `--env`, else the embedded default `npm start` runs (its data dir and port offset). */
+function targetOf(name: string | undefined, env: NodeJS.ProcessEnv): Target {
+  if (name !== undefined) {
+    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`--env ${name}: not a name`)
+    const aws = {
+      region: env.AWS_REGION ?? 'us-east-1',
+      endpoint: env.AWS_ENDPOINT_URL,
+      maxAttempts: 1,
+      connectionTimeoutMs: PROBE_TIMEOUT_MS,
+      requestTimeoutMs: PROBE_TIMEOUT_MS,
+    }
+    return { kind: 'aws', env: name, aws }
+  }
+  const dataDir = resolve(env.FERRY_DATA_DIR ?? resolve(ROOT, '.data'))
+  const portOffset = Number(env.FERRY_PORT_OFFSET ?? 0)
+  if (!Number.isInteger(portOffset)) throw new Error('FERRY_PORT_OFFSET is not a whole number')
+  return { kind: 'local', dataDir, portOffset }
+}
+
 /** Throws with a message for the user when the arguments make no sense. */
 function parseOptions(args: string[], env: NodeJS.ProcessEnv): Options {
   const { values } = parseArgs({
@@ -59,24 +78,9 @@ function parseOptions(args: string[], env: NodeJS.ProcessEnv): Options {
     if (!match?.[1] || !match[2]) throw new Error(`--url ${pair}: expected <service>=http://…`)
     urls[match[1]] = match[2]
   }
-  let target: Target
-  if (values.env !== undefined) {
-    if (!/^[a-z][a-z0-9-]*$/.test(values.env)) throw new Error(`--env ${values.env}: not a name`)
-    const aws = {
-      region: env.AWS_REGION ?? 'us-east-1',
-      endpoint: env.AWS_ENDPOINT_URL,
-      maxAttempts: 1,
-      connectionTimeoutMs: PROBE_TIMEOUT_MS,
-      requestTimeoutMs: PROBE_TIMEOUT_MS,
-    }
-    target = { kind: 'aws', env: values.env, aws }
-  } else {
-    const dataDir = resolve(env.FERRY_DATA_DIR ?? resolve(ROOT, '.data'))
-    target = { kind: 'local', dataDir, portOffset: Number(env.FERRY_PORT_OFFSET ?? 0) }
-  }
   const token = values['operator-token'] ?? env.FERRY_OPERATOR_TOKEN
   const watch = values.watch || (!values.once && Boolean(process.stdout.isTTY))
-  return { help: values.help, target, urls, token, watch }
+  return { help: values.help, target: targetOf(values.env, env), urls, token, watch }
 }
 
 function describeTarget(target: Target): string {
