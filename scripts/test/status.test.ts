@@ -20,8 +20,11 @@ import { interrupt, poll, ROOT, type Started, startServices, untilBanner } from 
 // Ports of their own (start.test.ts uses +700), so the two files can run side by side.
 const OFFSET = 760
 
-/** `pnpm ferry status …` as a person types it; resolves with its exit code and output. */
-function ferryStatus(args: string[], env: Record<string, string>) {
+/**
+ * `pnpm ferry status …` as a person types it: `output()` so far, `exited` with the exit code;
+ * `child` to signal it.
+ */
+function spawnStatus(args: string[], env: Record<string, string>) {
   const child = spawn(process.execPath, ['scripts/ferry.mjs', 'status', ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
@@ -34,9 +37,15 @@ function ferryStatus(args: string[], env: Record<string, string>) {
   child.stderr.on('data', (c: Buffer) => {
     out += c.toString()
   })
-  return new Promise<{ code: number | null; out: string }>((done) =>
-    child.once('exit', (code) => done({ code, out })),
-  )
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
+  return { child, output: () => out, exited }
+}
+
+/** One `pnpm ferry status …` to its end. */
+async function ferryStatus(args: string[], env: Record<string, string>) {
+  const run = spawnStatus(args, env)
+  const code = await run.exited
+  return { code, out: run.output() }
 }
 
 /**
@@ -134,6 +143,21 @@ describe('ferry status against npm start', () => {
     expect(table).toMatch(/^api\s+ready\s/m)
     expect(table).toMatch(/^ingest\s+\d+\s+\d+\s+2$/m)
   })
+
+  it('redraws the table every 2 s with --watch and exits 0 on Ctrl-C', async () => {
+    const env = { FERRY_DATA_DIR: dataDir(), FERRY_PORT_OFFSET: String(OFFSET) }
+    const run = spawnStatus(['--watch'], env)
+    const redraws = () => run.output().split('\x1b[H\x1b[2J').length - 1
+    try {
+      await poll(async () => (redraws() >= 3 ? true : undefined), 60_000)
+    } finally {
+      run.child.kill('SIGINT')
+    }
+    expect(await run.exited).toBe(0)
+    const last = run.output().split('\x1b[H\x1b[2J').at(-1) ?? ''
+    expect(last).toMatch(/^api\s+ready\s/m)
+    expect(last).toContain('Redrawn every 2 s; Ctrl-C stops.')
+  }, 90_000)
 
   it('names an unreachable service and one that does not answer in time, within the bound', async () => {
     const closedPort = await portNobodyListensOn()
