@@ -1,56 +1,18 @@
 // `npm start` as a person meets it: all four services on the embedded default, ready before the
 // banner, data kept across starts, a failed start named, Ctrl-C stopping everything.
-import { type ChildProcess, spawn } from 'node:child_process'
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { interrupt, poll, type Started, startServices, untilBanner } from './npm-start.ts'
 
-const root = resolve(import.meta.dirname, '..', '..')
 // Ports of their own, so a developer's own `npm start` on 3000–3003 does not collide.
 const OFFSET = 700
 const port = { api: 3700, ingest: 3701, worker: 3702, clearinghouse: 3703 }
 
-interface Started {
-  child: ChildProcess
-  output: () => string
-  exited: Promise<number | null>
-}
-
-/** Starts scripts/start.ts in its own process group, as a terminal runs `npm start`. */
-function start(dataDir: string): Started {
-  const child = spawn(process.execPath, ['scripts/start.ts'], {
-    cwd: root,
-    env: { ...process.env, FERRY_DATA_DIR: dataDir, FERRY_PORT_OFFSET: String(OFFSET) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  })
-  let output = ''
-  child.stdout?.on('data', (c: Buffer) => {
-    output += c.toString()
-  })
-  child.stderr?.on('data', (c: Buffer) => {
-    output += c.toString()
-  })
-  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)))
-  return { child, output: () => output, exited }
-}
-
-async function untilBanner(started: Started): Promise<void> {
-  const deadline = Date.now() + 90_000
-  while (!/ferry: all 4 services ready/.test(started.output())) {
-    if (started.child.exitCode !== null) throw new Error(`exited early:\n${started.output()}`)
-    if (Date.now() > deadline) throw new Error(`no banner:\n${started.output()}`)
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
-/** Ctrl-C to the whole process group, as a terminal sends it; resolves with the exit code. */
-async function interrupt(started: Started): Promise<number | null> {
-  process.kill(-(started.child.pid ?? 0), 'SIGINT')
-  return started.exited
-}
+/** Starts `npm start` on `dataDir` on this file's ports. */
+const start = (dataDir: string): Started => startServices(dataDir, OFFSET)
 
 const alive = (pid: number) => {
   try {
@@ -71,16 +33,6 @@ async function findFiles(dir: string): Promise<string[]> {
   return entries
     .filter((e) => e.isFile() && !join(e.parentPath, e.name).includes('/.ferry/'))
     .map((e) => join(e.parentPath, e.name))
-}
-
-async function poll<T>(probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = await probe()
-    if (value !== undefined) return value
-    if (Date.now() > deadline) throw new Error('timed out')
-    await new Promise((r) => setTimeout(r, 200))
-  }
 }
 
 let dir: string

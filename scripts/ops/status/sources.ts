@@ -1,0 +1,216 @@
+// Where `ferry status` looks: on the embedded default, the ports `npm start` gives the services
+// and the queue directories under .data/; against AWS, the queue names infra/terraform gives them
+// and the parameters under /ferry/<env>/.
+import { existsSync, readdirSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs'
+import {
+  type AwsOptions,
+  awsClientConfig,
+  fromSdkError,
+  isCloudError,
+  isLocalUrl,
+  openQueue,
+  openSecret,
+  parseLocalUrl,
+} from '@ferry/cloud'
+import { LOCAL_PATHS } from '../../start/local-paths.ts'
+import { bounded, describeFailure, type QueueSource, type ServiceSource } from './collect.ts'
+
+export type Target =
+  | { kind: 'local'; dataDir: string; portOffset: number }
+  | { kind: 'aws'; env: string; aws: AwsOptions }
+
+/** The queues the table shows, in order; s3-events exists only on AWS (locally the clearinghouse lists the directory). */
+const QUEUES = ['ingest', 'events', 's3-events'] as const
+type QueueName = (typeof QUEUES)[number]
+
+const LOCAL_QUEUES: Partial<Record<QueueName, string>> = {
+  ingest: LOCAL_PATHS.ingestQueue,
+  events: LOCAL_PATHS.eventsQueue,
+}
+/** infra/terraform/modules/data: `ferry-<env>-<key>`, its dead-letter queue `…-dlq`. */
+const AWS_QUEUE_KEYS: Record<QueueName, string> = {
+  ingest: 'ingest',
+  events: 'events',
+  's3-events': 'clearinghouse-objects',
+}
+const RESOLVE_TIMEOUT_MS = 5000
+
+const envName = (name: string) => name.toUpperCase().replaceAll('-', '_')
+
+async function sqsUrl(client: SQSClient, name: string): Promise<string> {
+  try {
+    const out = await client.send(new GetQueueUrlCommand({ QueueName: name }))
+    if (!out.QueueUrl) throw new Error(`no url for ${name}`)
+    return out.QueueUrl
+  } catch (error) {
+    const cloud = fromSdkError(error, `GetQueueUrl ${name}`)
+    throw isCloudError(cloud, 'NotFound') ? new Error(`no queue named ${name}`) : cloud
+  }
+}
+
+function localQueue(queue: string, dlq: string | undefined): QueueSettings {
+  const dir = parseLocalUrl(queue).path
+  // Opening would create the directories; a status must not make .data/ where there was none.
+  if (!existsSync(dir)) throw new Error(`no queue at ${dir} (has npm start run with this data?)`)
+  return { queue, dlq: dlq ?? `file://${join(dir, 'dead-letter')}` }
+}
+
+async function awsQueue(name: string, dlq: string | undefined, aws: AwsOptions) {
+  const client = new SQSClient(awsClientConfig(aws))
+  try {
+    // One after the other, so a queue that is missing is named rather than its dead-letter queue.
+    return await bounded(RESOLVE_TIMEOUT_MS, async () => {
+      const queue = await sqsUrl(client, name)
+      return { queue, dlq: dlq ?? (await sqsUrl(client, `${name}-dlq`)) }
+    })
+  } finally {
+    client.destroy()
+  }
+}
+
+interface QueueSettings {
+  queue: string
+  dlq: string
+}
+
+/**
+ * The settings (`file://…` or an SQS URL) of one queue and of its dead-letter queue, or undefined
+ * when the target has no such queue. `FERRY_<NAME>_QUEUE_URL` / `FERRY_<NAME>_DLQ_URL` (NAME as
+ * INGEST, EVENTS, S3_EVENTS) override them. Throws with the reason when it cannot be resolved.
+ */
+export async function resolveQueue(
+  name: QueueName,
+  target: Target,
+  env: NodeJS.ProcessEnv,
+): Promise<QueueSettings | undefined> {
+  const queueVar = `FERRY_${envName(name)}_QUEUE_URL`
+  const dlqVar = `FERRY_${envName(name)}_DLQ_URL`
+  const given = env[queueVar]
+  const givenDlq = env[dlqVar]
+  if (given && isLocalUrl(given)) return localQueue(given, givenDlq)
+  if (given) {
+    if (!givenDlq) throw new Error(`${queueVar} is set: set ${dlqVar} too`)
+    return { queue: given, dlq: givenDlq }
+  }
+  if (target.kind === 'aws') {
+    return awsQueue(`ferry-${target.env}-${AWS_QUEUE_KEYS[name]}`, givenDlq, target.aws)
+  }
+  const path = LOCAL_QUEUES[name]
+  return path === undefined
+    ? undefined
+    : localQueue(`file://${join(target.dataDir, path)}`, givenDlq)
+}
+
+/** Every queue of the target, opened (close them with `closeQueues`), or why it could not be. */
+export async function openQueues(target: Target, env: NodeJS.ProcessEnv): Promise<QueueSource[]> {
+  const aws = target.kind === 'aws' ? target.aws : undefined
+  const resolved = await Promise.all(
+    QUEUES.map(async (name): Promise<QueueSource | undefined> => {
+      try {
+        const settings = await resolveQueue(name, target, env)
+        if (!settings) return undefined
+        return {
+          name,
+          queue: openQueue(settings.queue, { aws }),
+          dlq: openQueue(settings.dlq, { aws }),
+        }
+      } catch (error) {
+        return { name, error: describeFailure(error) }
+      }
+    }),
+  )
+  return resolved.filter((q): q is QueueSource => q !== undefined)
+}
+
+export async function closeQueues(queues: QueueSource[]): Promise<void> {
+  await Promise.all(queues.flatMap((q) => ('error' in q ? [] : [q.queue.close(), q.dlq.close()])))
+}
+
+/** The services `npm start` runs (services/<name>/src/local.ts) with their ports + offset. */
+async function localServices(root: string, portOffset: number): Promise<ServiceSource[]> {
+  const dir = join(root, 'services')
+  const names = readdirSync(dir).filter((n) => existsSync(join(dir, n, 'src', 'local.ts')))
+  return Promise.all(
+    names.sort().map(async (name) => {
+      const href = pathToFileURL(join(dir, name, 'src', 'local.ts')).href
+      const { port } = (await import(href)) as { port: number }
+      return { name, url: `http://127.0.0.1:${port + portOffset}` }
+    }),
+  )
+}
+
+const AWS_SERVICES = ['api', 'clearinghouse', 'ingest-api', 'worker']
+
+/**
+ * Base URLs of the services. Locally the ports `npm start` uses; on AWS only the api is behind
+ * the load balancer (`/ferry/<env>/deploy/base-url`), the others need `--url name=…` (ECS Exec
+ * port forwarding, deploy/README.md "Operator access"). `overrides` win.
+ */
+export async function serviceUrls(
+  target: Target,
+  root: string,
+  overrides: Record<string, string>,
+): Promise<ServiceSource[]> {
+  const services =
+    target.kind === 'local'
+      ? await localServices(root, target.portOffset)
+      : await awsServices(target, overrides.api !== undefined)
+  const known = new Set(services.map((s) => s.name))
+  const extra = Object.keys(overrides).filter((name) => !known.has(name))
+  return [...services, ...extra.map((name) => ({ name, url: undefined }))].map((s) => {
+    const url = overrides[s.name]
+    return url === undefined ? s : { name: s.name, url }
+  })
+}
+
+async function awsServices(target: Target & { kind: 'aws' }, apiGiven: boolean) {
+  const services: ServiceSource[] = AWS_SERVICES.map((name) => ({ name, url: undefined }))
+  const api = services.find((s) => s.name === 'api')
+  if (api && !apiGiven) {
+    await readSecret(`/ferry/${target.env}/deploy/base-url`, target).then(
+      (url) => {
+        api.url = url
+      },
+      (error: Error) => {
+        api.reason = `${error.message}; --url api=http://…`
+      },
+    )
+  }
+  return services
+}
+
+/** An SSM parameter's value; throws saying it is missing or why it could not be read. */
+async function readSecret(name: string, target: Target & { kind: 'aws' }): Promise<string> {
+  const secret = openSecret(name, { ttlSeconds: 0, aws: target.aws })
+  try {
+    return await bounded(RESOLVE_TIMEOUT_MS, () => secret.get())
+  } catch (error) {
+    throw new Error(
+      isCloudError(error, 'NotFound') ? `no parameter ${name}` : describeFailure(error),
+    )
+  } finally {
+    await secret.close()
+  }
+}
+
+/**
+ * The clearinghouse's operator token when none is given: `.data/secrets/operator-token`
+ * locally, `/ferry/<env>/clearinghouse/operator-token` on AWS. Throws saying where it looked.
+ */
+export async function operatorToken(target: Target): Promise<string> {
+  if (target.kind === 'local') {
+    const file = join(target.dataDir, LOCAL_PATHS.secrets, 'operator-token')
+    const token = await readFile(file, 'utf8').catch(() => {
+      throw new Error(`no operator token in ${file} (--operator-token)`)
+    })
+    return token.trim()
+  }
+  const name = `/ferry/${target.env}/clearinghouse/operator-token`
+  return readSecret(name, target).catch((error: Error) => {
+    throw new Error(`no operator token: ${error.message} (--operator-token)`)
+  })
+}
