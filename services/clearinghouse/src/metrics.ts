@@ -47,8 +47,14 @@ export function createClearinghouseMetrics(
     labelNames: ['outcome'],
     buckets: DURATION_BUCKETS,
   })
+  // Every outcome's series exists from the start at 0, so a rate over it is always defined.
   const byOutcome = new Map(
-    OUTCOMES.map((o) => [o, { finished: finished.labels(o), duration: duration.labels(o) }]),
+    OUTCOMES.map((outcome) => {
+      const bound = { finished: finished.labels(outcome), duration: duration.labels(outcome) }
+      bound.finished.inc(0)
+      duration.zero({ outcome })
+      return [outcome, bound]
+    }),
   )
   createFilesGauge(registry, options)
   return {

@@ -73,6 +73,8 @@ describe('the clearinghouse at /metrics', () => {
       sampleValue(text, 'ferry_clearinghouse_files_finished_total', { outcome })
     expect(finished('completed')).toBe(1)
     expect(finished('failed')).toBe(1)
+    // Outcomes that did not happen are there at 0, so rates over them are defined.
+    expect(finished('lost')).toBe(0)
     const duration = (outcome: string) =>
       sampleValue(text, 'ferry_clearinghouse_load_duration_seconds_count', { outcome })
     expect(duration('completed')).toBe(1)
