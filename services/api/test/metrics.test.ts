@@ -22,7 +22,8 @@ describe('the events consumer at /metrics', () => {
 
   beforeAll(async () => {
     t = await buildTestApp({
-      queue: { visibilityTimeout: 1, maxReceiveCount: 2 },
+      // Longer than the late receive, so a message is not received again while it is handled.
+      queue: { visibilityTimeout: 10, maxReceiveCount: 2 },
       wrap: { queue: lateReceives(1000) },
     })
   })
@@ -54,6 +55,7 @@ describe('the events consumer at /metrics', () => {
       )
       .toBeGreaterThanOrEqual(1)
     const text = await scrape()
+    expect(sampleValue(text, 'ferry_api_events_handled_total', { type: 'export' })).toBe(1)
     expect(sampleValue(text, 'ferry_api_events_failed_total', { type: 'export' })).toBe(0)
     expect(text).not.toContain(userId)
   })
