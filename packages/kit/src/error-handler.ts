@@ -125,7 +125,18 @@ function problemBody(problem: HttpProblem, request: FastifyRequest): Problem {
   }
 }
 
+declare module 'fastify' {
+  interface FastifyReply {
+    /**
+     * The `code` of the problem this reply answered with, null for any other answer: metrics
+     * count refusals by it (a bounded set: every code is a constant in the code).
+     */
+    problemCode: string | null
+  }
+}
+
 export function sendProblem(problem: HttpProblem, request: FastifyRequest, reply: FastifyReply) {
+  reply.problemCode = problem.code
   return reply
     .code(problem.status)
     .headers(problem.headers)
@@ -159,10 +170,11 @@ export function handleError(
 
 /**
  * Every error and unknown route of `app` (and its children) is answered as problem+json; decorates
- * `app` with addErrorTranslator.
+ * `app` with addErrorTranslator and each reply with the `problemCode` it was answered with.
  */
 export function installErrorHandling(app: FastifyInstance): void {
   const translators: ErrorTranslator[] = []
+  app.decorateReply('problemCode', null)
   app.decorate('addErrorTranslator', (translate: ErrorTranslator) => {
     translators.push(translate)
   })

@@ -25,3 +25,30 @@ export function captureLogs(): CapturedLogs {
       .map((line) => JSON.parse(line) as Record<string, unknown>)
   return { stream, lines, text }
 }
+
+/** A label value as written, from its escaped form in the text format. */
+const unescapeLabel = (value: string) => value.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c))
+
+/**
+ * The value of the sample `name` with exactly `labels` in `text`, a /metrics answer (Prometheus
+ * text format); undefined when there is none. A histogram's samples are `<name>_bucket` (with
+ * `le`), `<name>_sum` and `<name>_count`.
+ */
+export function sampleValue(
+  text: string,
+  name: string,
+  labels: Record<string, string | number> = {},
+): number | undefined {
+  const wanted = Object.entries(labels).map(([label, value]) => [label, String(value)])
+  for (const line of text.split('\n')) {
+    const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line)
+    if (!match || match[1] !== name) continue
+    const found = [...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)]
+    if (found.length !== wanted.length) continue
+    const byName = new Map(found.map(([, label, value]) => [label, unescapeLabel(value ?? '')]))
+    if (wanted.every(([label, value]) => byName.get(label as string) === value)) {
+      return Number(match[3])
+    }
+  }
+  return undefined
+}

@@ -281,3 +281,18 @@ describe('a driver error the client caused', () => {
     })
   })
 })
+
+describe('the problem code on the reply', () => {
+  it('is the code a refusal was answered with, and null for a success, for onResponse hooks', async () => {
+    app = build()
+    const seen: (string | null)[] = []
+    app.addHook('onResponse', async (_request, reply) => {
+      seen.push(reply.problemCode)
+    })
+    await app.inject({ method: 'POST', url: '/echo', headers: json, payload: '{"a":"x"}' })
+    await app.inject({ method: 'POST', url: '/echo', headers: json, payload: '{"a":1}' })
+    await app.inject({ method: 'POST', url: '/echo', headers: json, payload: '{' })
+    await app.inject({ url: '/nowhere' })
+    expect(seen).toEqual([null, 'validation_failed', 'invalid_json', 'route_not_found'])
+  })
+})

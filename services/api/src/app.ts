@@ -7,6 +7,7 @@ import { eventsConsumer } from './consumer.ts'
 import { createDocuments } from './documents.ts'
 import { createFiles } from './files/files.ts'
 import { localPresignedRoutes } from './files/local-presigned.ts'
+import { createEventMetrics } from './metrics.ts'
 import { adminObjectRoutes, adminTopicRoutes } from './routes/admin.ts'
 import { documentRoutes } from './routes/documents.ts'
 import { exportRoutes } from './routes/exports.ts'
@@ -85,6 +86,7 @@ export function buildApp(deps: Deps): BuiltService {
       queue,
       documents,
       log: app.log.child({ component: 'events-consumer' }),
+      metrics: createEventMetrics(app.metrics),
     }),
   )
 

@@ -3,12 +3,14 @@ import type { Loop, ServiceApp } from '@ferry/kit'
 import { Value } from '@sinclair/typebox/value'
 import { type Documents, documentKey } from './documents.ts'
 import { ExportMessage } from './exports.ts'
+import type { EventMetrics } from './metrics.ts'
 import { KIND_NAMES } from './users/kinds.ts'
 
 export interface ConsumerOptions {
   queue: Queue
   documents: Documents
   log: ServiceApp['log']
+  metrics: EventMetrics
   /** Long-poll wait per receive, default 20 s. */
   waitSeconds?: number
 }
@@ -76,9 +78,14 @@ export async function handleMessage(
   options: ConsumerOptions,
   message: ReceivedMessage,
 ): Promise<void> {
+  const { metrics } = options
+  const lag = (Date.now() - message.sentAt.getTime()) / 1000
+  metrics.lag.observe(lag)
+  metrics.lastLag.set(lag)
   const log = options.log.child({ message_id: message.messageId })
   const event = parseEvent(message.body)
   if (event.type === 'unknown') {
+    metrics.failed.unknown.inc()
     log.warn(
       { reason: event.reason, receive_count: message.receiveCount },
       'unrecognised message left on the queue for its dead-letter queue',
@@ -90,13 +97,16 @@ export async function handleMessage(
       { sns_message_id: event.id, subject: event.subject, topic_arn: event.topic },
       'SNS notification received',
     )
+    metrics.handled.notification.inc()
     return
   }
   try {
     const { user_id, data_type } = event.message
     await writeExport(options.documents, event.message, message.sentAt)
     log.info({ user_id, data_type }, 'export written to the documents bucket')
+    metrics.handled.export.inc()
   } catch (error) {
+    metrics.failed.export.inc()
     log.error(
       { err: error, receive_count: message.receiveCount },
       'message failed; it will be redelivered',

@@ -4,6 +4,7 @@ import { type BuiltService, createService } from '@ferry/kit'
 import { type Config, operatorToken } from './config.ts'
 import { consumeEvents } from './events.ts'
 import { createLoop, type Loop } from './loop.ts'
+import { createClearinghouseMetrics } from './metrics.ts'
 import { requireBearer } from './operator-auth.ts'
 import type { Watched } from './poll.ts'
 import type { BatchLimits } from './records.ts'
@@ -53,8 +54,9 @@ export function buildApp(deps: Deps): ClearinghouseApp {
     bucketSetting: config.S3_BUCKET,
     prefix: config.S3_PREFIX,
   }
+  const metrics = createClearinghouseMetrics(app.metrics, { sql: db.sql })
   const processor = createLoop(
-    { sql: db.sql, store, log: app.log.child({ component: 'processor' }) },
+    { sql: db.sql, store, log: app.log.child({ component: 'processor' }), metrics },
     {
       watched,
       pollIntervalMs: config.POLL_INTERVAL * 1000,

@@ -4,12 +4,14 @@ import { isFileError } from './file-error.ts'
 import { type Claim, markFailed, type RetryPolicy, release, renewLease } from './file-log.ts'
 import { ClaimLost, loadInTransaction } from './load-transaction.ts'
 import type { Logger } from './logger.ts'
+import type { ClearinghouseMetrics } from './metrics.ts'
 import type { BatchLimits } from './records.ts'
 
 export interface AttemptDeps {
   sql: Sql
   store: ObjectStore
   log: Logger
+  metrics: ClearinghouseMetrics
 }
 
 export interface AttemptOptions {
@@ -24,11 +26,13 @@ export interface AttemptOptions {
  * How an attempt ended. `stranded`: it failed and the database could not be told (outage), so
  * the caller must release the claim once the database is back.
  */
-export type Outcome = 'completed' | 'failed' | 'lost' | 'released' | 'stranded'
+export const OUTCOMES = ['completed', 'failed', 'lost', 'released', 'stranded'] as const
+export type Outcome = (typeof OUTCOMES)[number]
 
 /**
  * Loads one claimed file, renewing its lease while it runs, and records the outcome: COMPLETED,
- * FAILED with its message and backoff, or released untouched on shutdown (`signal`).
+ * FAILED with its message and backoff, or released untouched on shutdown (`signal`); counts the
+ * outcome, the attempt's duration and the records it loaded.
  */
 export async function attemptClaim(
   deps: AttemptDeps,
@@ -41,6 +45,7 @@ export async function attemptClaim(
   const stopHeartbeat = heartbeat(deps, claim, options.leaseSeconds, lost, log)
   const started = performance.now()
   log.info('loading file')
+  let outcome: Outcome = 'failed'
   try {
     const result = await loadInTransaction(deps.sql, deps.store, claim, {
       signal: AbortSignal.any([signal, lost.signal]),
@@ -50,12 +55,16 @@ export async function attemptClaim(
     const ms = Math.round(performance.now() - started)
     const rate = Math.round(result.records / Math.max(ms / 1000, 0.001))
     log.info({ ...result, ms, records_per_s: rate }, 'file loaded')
-    return 'completed'
+    deps.metrics.recordsLoaded.inc(result.records)
+    outcome = 'completed'
   } catch (error) {
-    return await outcomeOfFailure(deps, claim, options, error, { signal, lost: lost.signal, log })
+    const context = { signal, lost: lost.signal, log }
+    outcome = await outcomeOfFailure(deps, claim, options, error, context)
   } finally {
     stopHeartbeat()
+    deps.metrics.attemptEnded(outcome, (performance.now() - started) / 1000)
   }
+  return outcome
 }
 
 async function outcomeOfFailure(

@@ -7,6 +7,7 @@ import {
 } from '@ferry/kit'
 import type { Config } from './config.ts'
 import { createIngestor } from './ingest.ts'
+import { createIngestMetrics, type IngestMetrics } from './metrics.ts'
 import { createPublisher, type Publisher } from './publisher.ts'
 import { ingestRoutes } from './routes/ingest.ts'
 
@@ -21,6 +22,7 @@ export interface Deps {
 
 export interface IngestApp extends BuiltService {
   publisher: Publisher
+  metrics: IngestMetrics
 }
 
 /**
@@ -39,7 +41,14 @@ export function buildApp(deps: Deps): IngestApp {
     timeouts: deps.timeouts,
     trustProxy: config.TRUST_PROXY_HOPS,
   })
-  const publisher = createPublisher(queue, { lingerMs: config.BATCH_LINGER_MS })
+  const metrics = createIngestMetrics(app.metrics)
+  const publisher = createPublisher(queue, {
+    lingerMs: config.BATCH_LINGER_MS,
+    onSend(entries) {
+      metrics.sendRequests.inc()
+      metrics.batchEntries.observe(entries)
+    },
+  })
   const ingestor = createIngestor({ secret, publisher, payloadVersion: config.PAYLOAD_VERSION })
 
   app.addReadinessCheck('token', async () => {
@@ -53,6 +62,7 @@ export function buildApp(deps: Deps): IngestApp {
   app.register(ingestRoutes, {
     prefix: '/ingest',
     ingestor,
+    metrics,
     limiter: createFailureLimiter({
       maxFailures: config.AUTH_MAX_FAILURES,
       windowSeconds: config.AUTH_FAILURE_WINDOW_SECONDS,
@@ -60,5 +70,5 @@ export function buildApp(deps: Deps): IngestApp {
     maxBodyBytes: config.MAX_BODY_BYTES,
     maxBatchBodyBytes: config.MAX_BATCH_BODY_BYTES,
   })
-  return { app, publisher }
+  return { app, publisher, metrics }
 }

@@ -9,6 +9,8 @@ export interface PublisherOptions {
   lingerMs: number
   maxEntries?: number
   maxBatchBytes?: number
+  /** Told the entries of each SendMessageBatch request as it is made (metrics); must not throw. */
+  onSend?: (entries: number) => void
 }
 
 export interface PublisherStats {
@@ -50,6 +52,7 @@ export function createPublisher(queue: Queue, options: PublisherOptions): Publis
 
   async function send(entries: Pending[]): Promise<void> {
     stats.requests++
+    options.onSend?.(entries.length)
     const messages: OutgoingMessage[] = entries.map((e, i) => ({ id: String(i), body: e.body }))
     let result: Awaited<ReturnType<Queue['send']>>
     try {

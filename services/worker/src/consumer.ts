@@ -83,7 +83,13 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     return new Unfinished(seconds)
   }
 
-  const persist = async (message: ReceivedMessage, envelope: Envelope, signal: AbortSignal) => {
+  /** `receivedAt`: performance.now() when the message arrived, for the receive-to-write time. */
+  const persist = async (
+    message: ReceivedMessage,
+    envelope: Envelope,
+    receivedAt: number,
+    signal: AbortSignal,
+  ) => {
     const key = keyOf(envelope)
     for (;;) {
       // Stopping during an outage: hand the message back now rather than at its timeout.
@@ -93,6 +99,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
         gate.markUp()
         writeBackoff.succeed()
         metrics[outcome === 'written' ? 'written' : 'duplicates'].inc()
+        metrics.receiveToWrite.observe((performance.now() - receivedAt) / 1000)
         metrics.lastMessageAge.set((Date.now() - Date.parse(envelope.received_at)) / 1000)
         log.debug({ message_id: envelope.message_id, key, outcome }, 'message persisted')
         return
@@ -108,9 +115,11 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     }
   }
 
+  // consume starts the handler in the tick its receive returned: this is the moment of receipt.
   const handle: MessageHandler = async (message, { signal }) => {
+    const receivedAt = performance.now()
     const parsed = parseEnvelope(message.body)
-    if (parsed.ok) return persist(message, parsed.envelope, signal)
+    if (parsed.ok) return persist(message, parsed.envelope, receivedAt, signal)
     metrics.invalid.inc()
     log.warn(
       { message_id: message.messageId, receive_count: message.receiveCount, reason: parsed.reason },

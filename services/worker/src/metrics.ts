@@ -1,6 +1,14 @@
-import { type Counter, createCounter, createGauge, type Gauge, type Registry } from '@ferry/kit'
+import {
+  type Counter,
+  createCounter,
+  createGauge,
+  createHistogram,
+  type Gauge,
+  type Histogram,
+  type Registry,
+} from '@ferry/kit'
 
-/** What the worker counts; /metrics renders `registry`. Every metric is unlabelled. */
+/** What the worker measures; /metrics renders `registry`. Every metric is unlabelled. */
 export interface WorkerMetrics {
   registry: Registry
   received: Counter
@@ -20,7 +28,12 @@ export interface WorkerMetrics {
   lastMessageAge: Gauge
   /** 1 while the object store is unavailable (receiving paused, messages held), else 0. */
   storeUnavailable: Gauge
+  /** Seconds from the worker receiving a message to its object existing (written or found). */
+  receiveToWrite: Histogram
 }
+
+/** Upper bounds in seconds: a write takes milliseconds; an outage holds messages for minutes. */
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300]
 
 /** The worker's metrics on `registry` (the app's, beside the kit's request metrics). */
 export function createWorkerMetrics(registry: Registry): WorkerMetrics {
@@ -65,5 +78,10 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
       'store_unavailable',
       '1 while the object store is unavailable: receiving paused, messages held until it answers.',
     ),
+    receiveToWrite: createHistogram(registry, {
+      name: 'ferry_worker_receive_to_write_seconds',
+      help: 'Seconds from receiving a message to its object existing (written, or already there).',
+      buckets: LATENCY_BUCKETS,
+    }),
   }
 }

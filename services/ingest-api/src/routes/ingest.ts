@@ -9,6 +9,7 @@ import {
 import { Type } from '@sinclair/typebox'
 import { Value } from '@sinclair/typebox/value'
 import type { Ingestor } from '../ingest.ts'
+import type { IngestMetrics } from '../metrics.ts'
 import {
   Accepted,
   BatchRequest,
@@ -20,6 +21,7 @@ import {
 
 export interface IngestRoutesOptions {
   ingestor: Ingestor
+  metrics: IngestMetrics
   /** Counts wrong tokens per client address; a client past its limit gets 429 for the window. */
   limiter: FailureLimiter
   maxBodyBytes: number
@@ -49,12 +51,22 @@ function fieldErrors(data: unknown) {
 
 const UNEXPECTED = 'An unexpected error occurred. Quote the x-request-id header when reporting it.'
 
-/** One item's failure as its result: the status it alone would have got, never a thrown 500. */
-function rejection(error: unknown, index: number, log: ServiceApp['log']): BatchResult {
+/**
+ * One item's failure as its result: the status it alone would have got, never a thrown 500.
+ * Counts it as rejected under its problem code.
+ */
+function rejection(
+  error: unknown,
+  index: number,
+  log: ServiceApp['log'],
+  metrics: IngestMetrics,
+): BatchResult {
   if (!isHttpProblem(error)) {
     log.error({ err: error, index }, 'batch item failed')
+    metrics.rejected('internal_server_error')
     return { index, status: 'rejected', code: 500, detail: UNEXPECTED }
   }
+  metrics.rejected(error.code)
   if (error.status >= 500) log.warn({ err: error.cause, index }, error.detail)
   const detail = error.errors?.length
     ? error.errors.map((e) => `${e.path}: ${e.message}`).join('; ')
@@ -64,7 +76,14 @@ function rejection(error: unknown, index: number, log: ServiceApp['log']): Batch
 
 /** POST at the prefix (/ingest) takes one payload, POST /batch up to 500. */
 export const ingestRoutes: RoutePlugin<IngestRoutesOptions> = async (app, options) => {
-  const { ingestor, limiter } = options
+  const { ingestor, limiter, metrics } = options
+
+  // Every refusal of these routes, whatever raised it (an onRequest check, the body parser, the
+  // schema, a handler), counts under the code it was answered with; a 207 batch has no code.
+  app.addHook('onResponse', (_request, reply, done) => {
+    if (reply.problemCode !== null) metrics.rejected(reply.problemCode)
+    done()
+  })
 
   /** A wrong token (403) counts against the client's address; a refused client gets 429. */
   const authorize = async (
@@ -120,7 +139,9 @@ export const ingestRoutes: RoutePlugin<IngestRoutesOptions> = async (app, option
     async (request) => {
       const { headers, body } = request
       await bodyToken(request.ip, headers.authorization, body.token)
-      return ingestor.accept(body.data, headers['idempotency-key'])
+      const accepted = await ingestor.accept(body.data, headers['idempotency-key'])
+      metrics.accepted.inc()
+      return accepted
     },
   )
 
@@ -154,16 +175,18 @@ export const ingestRoutes: RoutePlugin<IngestRoutesOptions> = async (app, option
           }
           return ingestor.prepare(item.data, key === undefined ? undefined : `${key}#${index}`)
         } catch (error) {
-          return rejection(error, index, request.log)
+          return rejection(error, index, request.log, metrics)
         }
       })
       const results = await Promise.all(
         checked.map(async (item, index): Promise<BatchResult> => {
           if ('status' in item) return item
           try {
-            return { index, ...(await ingestor.publish(item)) }
+            const accepted = { index, ...(await ingestor.publish(item)) }
+            metrics.accepted.inc()
+            return accepted
           } catch (error) {
-            return rejection(error, index, request.log)
+            return rejection(error, index, request.log, metrics)
           }
         }),
       )
