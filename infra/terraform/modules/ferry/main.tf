@@ -1,8 +1,8 @@
 # The whole of ferry in one environment: network, data, one database per service that owns
-# data, the load balancer, the ECS cluster with the four services, and the alarms. envs/dev and
-# envs/prod call this module with their own sizes, so the two can only differ where a variable
-# says so. Each service's environment lists exactly the names its src/config.ts reads
-# (infra/tests/test_service_env.py compares them).
+# data, the load balancer (optionally behind a WAF), the ECS cluster with the four services, and
+# the alarms. envs/dev and envs/prod call this module with their own sizes, so the two can only
+# differ where a variable says so. Each service's environment lists exactly the
+# names its src/config.ts reads (infra/tests/test_service_env.py compares them).
 
 data "aws_caller_identity" "current" {}
 
@@ -92,6 +92,9 @@ module "alb" {
   alternative_names   = distinct(flatten(values(var.hosts)))
   zone_id             = var.zone_id
   deletion_protection = !var.disposable
+  kms_key_arn         = module.data.kms_key_arn
+  waf_enabled         = var.waf_enabled
+  waf_rate_limit      = var.waf_rate_limit
   default_service     = "api"
   services = {
     "ingest-api" = {
