@@ -42,6 +42,7 @@ module "ferry" {
   browser_origins    = var.browser_origins
   waf_enabled        = true
   waf_rate_limit     = var.waf_rate_limit
+  otel_collector     = var.otel_collector
   nat_gateways       = 1
   log_level          = "debug"
   log_retention_days = 14

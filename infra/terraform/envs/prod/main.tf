@@ -43,6 +43,7 @@ module "ferry" {
   browser_origins    = var.browser_origins
   waf_enabled        = true
   waf_rate_limit     = var.waf_rate_limit
+  otel_collector     = var.otel_collector
   nat_gateways       = 2
   log_level          = "info"
   log_retention_days = 90

@@ -40,3 +40,9 @@ variable "waf_rate_limit" {
   type        = number
   default     = 3000
 }
+
+variable "otel_collector" {
+  description = "Run the OpenTelemetry collector sidecar in every service's task (traces to X-Ray, /metrics to CloudWatch namespace ferry)."
+  type        = bool
+  default     = false
+}

@@ -16,6 +16,8 @@ locals {
   region    = data.aws_region.current.id
   partition = data.aws_partition.current.partition
   services  = ["api", "ingest-api", "worker", "clearinghouse"]
+  # Where the collector sidecars (var.otel_collector) put the services' Prometheus metrics.
+  metrics_namespace = "ferry"
   image_tags = {
     for s in local.services : s => lookup(var.image_tags, s, aws_ssm_parameter.image_tag[s].insecure_value)
   }

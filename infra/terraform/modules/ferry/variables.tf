@@ -119,3 +119,9 @@ variable "waf_rate_limit" {
   type        = number
   default     = 3000
 }
+
+variable "otel_collector" {
+  description = "Run an OpenTelemetry collector sidecar in every service's task: traces to X-Ray, the services' /metrics to CloudWatch (namespace ferry; the dashboard's clearinghouse widget needs it)."
+  type        = bool
+  default     = false
+}
