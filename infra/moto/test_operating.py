@@ -1,9 +1,10 @@
-"""What operating envs/dev needs, as the moto apply left it: the WAF in front of the load
-balancer and the OpenTelemetry collector sidecars (infra/moto/dev.auto.tfvars turns the sidecars
-on; the WAF is on in both environments).
+"""What operating envs/dev needs, as the moto apply left it: the dashboard, the WAF in front of
+the load balancer and the OpenTelemetry collector sidecars (infra/moto/dev.auto.tfvars turns the
+sidecars on; the WAF is on in both environments).
 
-The WAF must be the load balancer's; the collector's configuration is parsed as the collector
-would parse it.
+The dashboard is read back rendered, so every queue, the load balancer and its target groups it
+names must be the ones that exist; the WAF must be the load balancer's; the collector's
+configuration is parsed as the collector would parse it.
 """
 
 import json
@@ -19,12 +20,36 @@ from test_applied import CLUSTER, SERVICES, container, environment, service_desc
 pytestmark = pytest.mark.skipif(not ENDPOINT, reason="FERRY_MOTO_ENDPOINT is not set")
 
 ELB_VERSION = "2015-12-01"
+QUEUE_KEYS = ("ingest", "events", "clearinghouse-objects")
 COLLECTOR = "otel-collector"
 
 
 @cache
+def dashboard() -> list[dict]:
+    found = query("monitoring", "GetDashboard", {"DashboardName": CLUSTER}, "2010-08-01")
+    return json.loads(texts(found, "DashboardBody")[0])["widgets"]
+
+
+def widget(title: str) -> dict:
+    (found,) = [w["properties"] for w in dashboard() if w["properties"]["title"].startswith(title)]
+    return found
+
+
+def dimensions(row: list) -> dict[str, str]:
+    """A metric row [namespace, name, dimension, value, …, {options}] as its dimensions."""
+    pairs = [item for item in row[2:] if isinstance(item, str)]
+    return dict(zip(pairs[::2], pairs[1::2], strict=True))
+
+
+def rows(title: str, metric: str) -> list[dict[str, str]]:
+    return [dimensions(r) for r in widget(title)["metrics"] if r[1:2] == [metric]]
+
+
+@cache
 def load_balancer() -> dict[str, str]:
-    found = query("elasticloadbalancing", "DescribeLoadBalancers", {"Names.member.1": CLUSTER}, ELB_VERSION)
+    found = query(
+        "elasticloadbalancing", "DescribeLoadBalancers", {"Names.member.1": CLUSTER}, ELB_VERSION
+    )
     (arn,) = texts(found, "LoadBalancerArn")
     groups = query(
         "elasticloadbalancing", "DescribeTargetGroups", {"LoadBalancerArn": arn}, ELB_VERSION
@@ -32,8 +57,63 @@ def load_balancer() -> dict[str, str]:
     names = texts(groups, "TargetGroupName")
     arns = texts(groups, "TargetGroupArn")
     suffix = arn.split(":loadbalancer/", 1)[1]
-    target_groups = {n.removeprefix(f"{CLUSTER}-"): a.rsplit(":", 1)[1] for n, a in zip(names, arns)}
+    target_groups = {
+        n.removeprefix(f"{CLUSTER}-"): a.rsplit(":", 1)[1] for n, a in zip(names, arns, strict=True)
+    }
     return {"arn": arn, "suffix": suffix, **{f"tg:{k}": v for k, v in target_groups.items()}}
+
+
+def queue_name(key: str) -> str:
+    found = call("sqs", "GetQueueUrl", {"QueueName": f"{CLUSTER}-{key}"})["QueueUrl"]
+    return found.rsplit("/", 1)[1]
+
+
+def test_the_ingest_widgets_read_the_ingest_api_target_group_of_the_load_balancer():
+    lb = load_balancer()
+    wanted = {"LoadBalancer": lb["suffix"], "TargetGroup": lb["tg:ingest-api"]}
+    assert rows("Ingest requests", "RequestCount") == [wanted]
+    for metric in ("HTTPCode_Target_4XX_Count", "HTTPCode_Target_5XX_Count"):
+        assert rows("Ingest 4xx and 5xx", metric) == [wanted], metric
+
+
+def test_the_p99_widget_covers_each_target_group():
+    p99 = widget("Response time p99")
+    assert p99["stat"] == "p99"
+    found = rows("Response time p99", "TargetResponseTime")
+    groups = {k: v for k, v in load_balancer().items() if k.startswith("tg:")}
+    assert sorted(r["TargetGroup"] for r in found) == sorted(groups.values())
+    assert {r["LoadBalancer"] for r in found} == {load_balancer()["suffix"]}
+
+
+@pytest.mark.parametrize(
+    "title,metric",
+    [
+        ("Queue depth", "ApproximateNumberOfMessagesVisible"),
+        ("Oldest message age", "ApproximateAgeOfOldestMessage"),
+    ],
+)
+def test_every_work_queue_has_its_depth_and_age(title, metric):
+    found = sorted(r["QueueName"] for r in rows(title, metric))
+    assert found == sorted(queue_name(k) for k in QUEUE_KEYS)
+
+
+def test_every_dead_letter_queue_has_its_depth():
+    depths = rows("Dead-letter queues", "ApproximateNumberOfMessagesVisible")
+    found = sorted(r["QueueName"] for r in depths)
+    assert found == sorted(queue_name(f"{k}-dlq") for k in QUEUE_KEYS)
+
+
+def test_worker_throughput_is_what_leaves_the_ingest_queue():
+    deleted = rows("Worker throughput", "NumberOfMessagesDeleted")
+    assert deleted == [{"QueueName": queue_name("ingest")}]
+
+
+def test_the_files_widget_searches_the_clearinghouse_services_metrics():
+    ((search,),) = widget("Clearinghouse files by status")["metrics"]
+    service = service_description("clearinghouse")["serviceName"]
+    assert search["expression"].startswith("SEARCH('{ferry,service,status} ")
+    assert 'MetricName="ferry_clearinghouse_files"' in search["expression"]
+    assert f'service="{service}"' in search["expression"]
 
 
 @cache
@@ -42,10 +122,12 @@ def web_acl() -> dict:
     return found["WebACL"]
 
 
-def test_the_load_balancer_is_behind_the_waf():
+def test_the_load_balancer_is_behind_the_waf_and_the_dashboard_shows_it():
     acl = web_acl()
     assert acl["Name"] == CLUSTER
     assert acl["DefaultAction"] == {"Allow": {}}
+    blocked = rows("WAF blocked requests", "BlockedRequests")
+    assert blocked == [{"WebACL": CLUSTER, "Region": "us-east-1", "Rule": "ALL"}]
 
 
 def test_the_waf_limits_each_client_ip_and_runs_the_managed_rule_sets():
@@ -129,4 +211,5 @@ def test_the_task_role_may_write_traces_and_its_own_metrics_log_group_only(servi
     group = collector_config(service)["exporters"]["awsemf"]["log_group_name"]
     resource = statements["WriteMetrics"]["Resource"]
     assert resource.endswith(f":log-group:{group}:*")
-    assert sorted(statements["WriteMetrics"]["Action"]) == ["logs:CreateLogStream", "logs:PutLogEvents"]
+    actions = sorted(statements["WriteMetrics"]["Action"])
+    assert actions == ["logs:CreateLogStream", "logs:PutLogEvents"]

@@ -1,7 +1,7 @@
 # The whole of ferry in one environment: network, data, one database per service that owns
-# data, the load balancer (optionally behind a WAF), the ECS cluster with the four services, and
-# the alarms. envs/dev and envs/prod call this module with their own sizes, so the two can only
-# differ where a variable says so. Each service's environment lists exactly the
+# data, the load balancer (optionally behind a WAF), the ECS cluster with the four services, the
+# alarms and the dashboard. envs/dev and envs/prod call this module with their own sizes, so the
+# two can only differ where a variable says so. Each service's environment lists exactly the
 # names its src/config.ts reads (infra/tests/test_service_env.py compares them).
 
 data "aws_caller_identity" "current" {}
@@ -127,4 +127,16 @@ module "alarms" {
     clearinghouse = module.clearinghouse.service_name
   }
   databases = [module.api_db.identifier, module.clearinghouse_db.identifier]
+}
+
+module "dashboard" {
+  source                = "../dashboard"
+  name                  = local.name
+  alb_arn_suffix        = module.alb.arn_suffix
+  target_groups         = module.alb.target_group_arn_suffixes
+  queues                = module.data.queue_names
+  dead_letter_queues    = module.data.dlq_names
+  clearinghouse_service = module.clearinghouse.service_name
+  metrics_namespace     = local.metrics_namespace
+  web_acl_name          = module.alb.web_acl_name
 }
