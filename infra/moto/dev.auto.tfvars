@@ -3,3 +3,5 @@
 # files bucket gets its CORS rule.
 emulated        = true
 browser_origins = ["https://app.example.test"]
+# The collector sidecar is off by default; on here, so the apply registers it and the checks read it.
+otel_collector = true

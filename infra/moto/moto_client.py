@@ -21,6 +21,8 @@ JSON_SERVICES = {
     "secretsmanager": ("secretsmanager", "secretsmanager"),
     "sqs": ("sqs", "AmazonSQS"),
     "ecr": ("ecr", "AmazonEC2ContainerRegistry_V20150921"),
+    "logs": ("logs", "Logs_20140328"),
+    "wafv2": ("wafv2", "AWSWAF_20190729"),
 }
 
 

@@ -35,5 +35,6 @@ provider "aws" {
     sqs            = "MOTO_ENDPOINT"
     ssm            = "MOTO_ENDPOINT"
     sts            = "MOTO_ENDPOINT"
+    wafv2          = "MOTO_ENDPOINT"
   }
 }

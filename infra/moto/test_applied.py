@@ -223,8 +223,12 @@ def test_terraform_leaves_a_service_on_the_revision_cd_deployed():
     kept = ("family", "containerDefinitions", "cpu", "memory", "networkMode", "volumes")
     kept += ("requiresCompatibilities", "executionRoleArn", "taskRoleArn", "runtimePlatform")
     revision = {k: current[k] for k in kept if k in current}
-    for each in revision["containerDefinitions"]:  # the app and its probe run one image
-        each["image"] = each["image"].rsplit(":", 1)[0] + ":sha-cd00001"
+    # As deploy/ecs-deploy.sh does: every container of the service's image (the app and its
+    # probe) gets the new tag; the collector sidecar keeps its pinned image.
+    repository = container("worker")["image"].rsplit(":", 1)[0]
+    for each in revision["containerDefinitions"]:
+        if each["image"].startswith(repository + ":"):
+            each["image"] = repository + ":sha-cd00001"
     arn = call("ecs", "RegisterTaskDefinition", revision)["taskDefinition"]["taskDefinitionArn"]
     call("ecs", "UpdateService", {"cluster": CLUSTER, "service": family, "taskDefinition": arn})
     call(

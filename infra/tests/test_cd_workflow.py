@@ -271,7 +271,9 @@ def test_every_service_task_runs_a_readiness_probe_the_smoke_test_reads():
     assert 'command = ["CMD", "node", "-e", local.ready_command]' in probe
     assert "${coalesce(var.ready_path" in values["ready_command"]
     text = (TERRAFORM / "modules/ecs-service/main.tf").read_text()
-    assert "container_definitions    = jsonencode(concat([local.container], local.ready_probe))" in text
+    # The collector sidecar (telemetry.tf), when on, comes after them.
+    definitions = "jsonencode(concat([local.container], local.ready_probe, local.otel_container))"
+    assert f"container_definitions    = {definitions}" in text
     services = parse(TERRAFORM / "modules/ferry/services.tf")["module"]
     calls = {name: body for entry in services for name, body in entry.items() if name != "__is_block__"}
     probed = [n for n, b in calls.items() if str(b.get("source", "")).endswith("/ecs-service")]

@@ -30,6 +30,10 @@ STAR_RESOURCE_ACTIONS = {
     "ssmmessages:CreateDataChannel": "ECS Exec's agent channel; sessions need ecs:ExecuteCommand",
     "ssmmessages:OpenControlChannel": "ECS Exec's agent channel; sessions need ecs:ExecuteCommand",
     "ssmmessages:OpenDataChannel": "ECS Exec's agent channel; sessions need ecs:ExecuteCommand",
+    # The collector sidecar (modules/ecs-service otel_collector) sends the app's traces to X-Ray,
+    # whose write actions name no resource type; its metrics go to the service's own log group.
+    "xray:PutTraceSegments": "X-Ray accepts no resource-level permission for writing traces",
+    "xray:PutTelemetryRecords": "X-Ray accepts no resource-level permission for its telemetry",
 }
 
 # A key policy's first statement: the account administers the key through IAM. Without it the

@@ -17,6 +17,13 @@ from terraform_files import BLOCK, Block, of_kind
 
 META_ARGUMENTS = {"count", "for_each", "depends_on", "lifecycle", "provider", "dynamic"}
 
+# Blocks the bindings type as one untyped argument, so what they hold cannot be checked here
+# (the moto run's `terraform validate` and apply do): resource type to dotted paths.
+UNTYPED_BLOCKS = {
+    # A WAF statement nests and/or/not statements without bound; the bindings stop at `any`.
+    "aws_wafv2_web_acl": {"rule.statement"},
+}
+
 
 @cache
 def schema() -> dict:
@@ -32,7 +39,7 @@ def is_block(value) -> bool:
     return isinstance(value, list) and all(isinstance(v, dict) and v.get(BLOCK) for v in value)
 
 
-def check(body: dict, spec: dict, where: str) -> list[str]:
+def check(body: dict, spec: dict, where: str, untyped=frozenset(), path="") -> list[str]:
     errors = []
     present = set(body)
     for dynamic in body.get("dynamic", []):
@@ -44,7 +51,8 @@ def check(body: dict, spec: dict, where: str) -> list[str]:
                 errors.append(f"{where}: dynamic {name} is not a block here")
                 continue
             for content in generated.get("content", []):
-                errors += check(content, spec["blocks"][name][1], f"{where}.{name}")
+                inner = spec["blocks"][name][1]
+                errors += check(content, inner, f"{where}.{name}", untyped, f"{path}{name}.")
     for name, value in body.items():
         if name == BLOCK or name in META_ARGUMENTS:
             continue
@@ -53,9 +61,10 @@ def check(body: dict, spec: dict, where: str) -> list[str]:
                 errors.append(f"{where}: {name} is a block, set as an argument")
                 continue
             for child in value:
-                errors += check(child, spec["blocks"][name][1], f"{where}.{name}")
+                inner = spec["blocks"][name][1]
+                errors += check(child, inner, f"{where}.{name}", untyped, f"{path}{name}.")
         elif name in spec["attributes"]:
-            if is_block(value) and value:
+            if is_block(value) and value and f"{path}{name}" not in untyped:
                 errors.append(f"{where}: {name} is an argument, written as a block")
         else:
             errors.append(f"{where}: unknown argument or block {name}")
@@ -88,7 +97,8 @@ def test_block_matches_the_provider_schema(block):
     types = schema()["resource" if block.kind == "resource" else "data"]
     type_ = block.labels[0]
     assert type_ in types, f"{block.where}: the AWS provider has no {block.kind} {type_}"
-    assert check(block.body, types[type_], block.where) == []
+    untyped = frozenset(UNTYPED_BLOCKS.get(type_, ()))
+    assert check(block.body, types[type_], block.where, untyped) == []
 
 
 def test_an_unknown_argument_and_a_missing_required_one_are_reported():
@@ -101,6 +111,16 @@ def test_a_block_written_as_an_argument_is_reported():
     spec = schema()["resource"]["aws_s3_bucket_versioning"]
     body = {"bucket": "b", "versioning_configuration": {"status": "Enabled"}, BLOCK: True}
     assert check(body, spec, "x") == ["x: versioning_configuration is a block, set as an argument"]
+
+
+def test_only_the_listed_untyped_blocks_may_be_written_as_blocks():
+    spec = schema()["resource"]["aws_wafv2_web_acl"]
+    rule = {"name": "r", "priority": 1, "statement": [{BLOCK: True}], BLOCK: True}
+    body = {"scope": "REGIONAL", "rule": [rule], BLOCK: True}
+    assert "statement" in spec["blocks"]["rule"][1]["attributes"]
+    written = "x.rule: statement is an argument, written as a block"
+    assert written not in check(body, spec, "x", frozenset({"rule.statement"}))
+    assert written in check(body, spec, "x")
 
 
 def test_nested_blocks_are_checked():

@@ -8,13 +8,14 @@ its TypeBox `Config` (every property, and the required ones that have no default
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from functools import cache
 
 import pytest
 import yaml
-from terraform_files import REPO, of_kind
+from terraform_files import REPO, TERRAFORM, of_kind, parse
 
 SERVICES = sorted(p.parent.parent.name for p in REPO.glob("services/*/src/config.ts"))
 
@@ -23,6 +24,8 @@ RUNTIME_NAMES = {
     "AWS_ACCESS_KEY_ID": "AWS SDK credentials (docker-compose: LocalStack's dummy ones)",
     "AWS_SECRET_ACCESS_KEY": "AWS SDK credentials (docker-compose: LocalStack's dummy ones)",
     "NODE_ENV": "Node and libraries (the images set production)",
+    "OTEL_EXPORTER_OTLP_ENDPOINT": "the OpenTelemetry SDK; modules/ecs-service sets it when the "
+    "collector sidecar is on (otel_collector)",
 }
 
 # Rules the schema cannot state, checked by the service at start: how many of the options (each
@@ -82,6 +85,17 @@ def terraform_env(service: str) -> set[str]:
     return set(body.get("environment", {})) | set(body.get("secrets", {}))
 
 
+def module_env() -> set[str]:
+    """The names modules/ecs-service adds to every app container itself (the collector's)."""
+    (telemetry,) = [
+        entry
+        for path in (TERRAFORM / "modules" / "ecs-service").glob("*.tf")
+        for entry in parse(path).get("locals", [])
+        if "otel_environment" in entry
+    ]
+    return set(re.findall(r"\b([A-Z][A-Z0-9_]+) =", telemetry["otel_environment"]))
+
+
 def compose_env(service: str) -> set[str]:
     compose = yaml.safe_load((REPO / "docker-compose.yml").read_text())
     environment = compose["services"][service].get("environment", {})
@@ -122,6 +136,13 @@ def test_terraform_sets_what_the_config_requires_and_nothing_else(service):
 @pytest.mark.parametrize("service", SERVICES)
 def test_compose_sets_what_the_config_requires_and_nothing_else(service):
     assert problems(service, compose_env(service)) == []
+
+
+def test_the_names_the_service_module_adds_are_read_below_the_config():
+    # Every service gets them, so none may be one a service's config would refuse.
+    names = module_env()
+    assert names == {"OTEL_EXPORTER_OTLP_ENDPOINT"}
+    assert names <= set(RUNTIME_NAMES)
 
 
 def test_a_missing_required_name_is_reported():

@@ -35,3 +35,15 @@ variable "browser_origins" {
   type        = list(string)
   default     = []
 }
+
+variable "waf_rate_limit" {
+  description = "Requests one client IP may send in 5 minutes before the WAF in front of the load balancer answers 429."
+  type        = number
+  default     = 3000
+}
+
+variable "otel_collector" {
+  description = "Run the OpenTelemetry collector sidecar in every service's task (traces to X-Ray, /metrics to CloudWatch namespace ferry)."
+  type        = bool
+  default     = false
+}

@@ -41,6 +41,9 @@ module "ferry" {
   zone_id            = var.zone_id
   alarm_emails       = var.alarm_emails
   browser_origins    = var.browser_origins
+  waf_enabled        = true
+  waf_rate_limit     = var.waf_rate_limit
+  otel_collector     = var.otel_collector
   nat_gateways       = 2
   log_level          = "info"
   log_retention_days = 90

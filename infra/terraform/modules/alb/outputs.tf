@@ -24,3 +24,8 @@ output "base_url" {
   description = "Where clients (and the CD smoke test) reach the services."
   value       = var.domain_name != null ? "https://${var.domain_name}" : "http://${aws_lb.this.dns_name}"
 }
+
+output "web_acl_name" {
+  description = "Name of the WAF web ACL on the load balancer; null without one."
+  value       = var.waf_enabled ? aws_wafv2_web_acl.this[0].name : null
+}

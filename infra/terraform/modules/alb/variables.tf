@@ -68,3 +68,25 @@ variable "deletion_protection" {
   type    = bool
   default = true
 }
+
+variable "waf_enabled" {
+  description = "Put an AWS WAF web ACL in front of the load balancer: a rate limit per client IP, AWS's common and known-bad-inputs rule sets, blocked requests logged to aws-waf-logs-<name>."
+  type        = bool
+  default     = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client IP may send in 5 minutes before the WAF answers it 429 (AWS WAF accepts 10 to 2,000,000,000)."
+  type        = number
+  default     = 3000
+
+  validation {
+    condition     = var.waf_rate_limit >= 10 && var.waf_rate_limit <= 2000000000
+    error_message = "waf_rate_limit must be between 10 and 2,000,000,000 requests per 5 minutes."
+  }
+}
+
+variable "kms_key_arn" {
+  description = "Encrypts the WAF log group (its key policy lets CloudWatch Logs use it for aws-waf-logs-<name>)."
+  type        = string
+}

@@ -46,7 +46,11 @@ data "aws_iam_policy_document" "key" {
     condition {
       test     = "ArnLike"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = ["arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/ferry/${var.name}/*"]
+      # The services' groups, and the WAF's (modules/alb), whose name must start aws-waf-logs-.
+      values = [
+        "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:/ferry/${var.name}/*",
+        "arn:${local.partition}:logs:${local.region}:${local.account}:log-group:aws-waf-logs-${var.name}",
+      ]
     }
   }
 

@@ -23,6 +23,15 @@ locals {
     { name = "exec-state", path = "/var/lib/amazon" },
     { name = "exec-logs", path = "/var/log/amazon" },
   ] : []
+  # Every container of the task logs to the service's group, under its own stream names.
+  log_configuration = {
+    logDriver = "awslogs"
+    options = {
+      awslogs-group         = aws_cloudwatch_log_group.this.name
+      awslogs-region        = local.region
+      awslogs-stream-prefix = var.service
+    }
+  }
   health_command = "fetch('http://127.0.0.1:${var.container_port}${var.health_path}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
   ready_command  = "fetch('http://127.0.0.1:${var.container_port}${coalesce(var.ready_path, "/ready")}').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
   container = {
@@ -35,8 +44,10 @@ locals {
     # start-up, before node's own handler exists, and reaps orphans (ECS Exec's too).
     linuxParameters = { initProcessEnabled = true }
     portMappings    = [{ containerPort = var.container_port, protocol = "tcp" }]
+    # The collector (when on) starts first, so the app's first spans find it listening.
+    dependsOn = var.otel_collector ? [{ containerName = local.otel_name, condition = "START" }] : null
     environment = [
-      for k in sort(keys(var.environment)) : { name = k, value = var.environment[k] }
+      for k, v in merge(var.environment, local.otel_environment) : { name = k, value = v }
     ]
     secrets = [
       for k in sort(keys(var.secrets)) : {
@@ -55,15 +66,8 @@ locals {
       retries     = 3
       startPeriod = 30
     }
-    logConfiguration = {
-      logDriver = "awslogs"
-      options = {
-        awslogs-group         = aws_cloudwatch_log_group.this.name
-        awslogs-region        = local.region
-        awslogs-stream-prefix = var.service
-      }
-    }
-    stopTimeout = var.stop_timeout_seconds
+    logConfiguration = local.log_configuration
+    stopTimeout      = var.stop_timeout_seconds
   }
 }
 
@@ -88,7 +92,7 @@ locals {
       retries     = 3
       startPeriod = 30
     }
-    logConfiguration = local.container.logConfiguration
+    logConfiguration = local.log_configuration
   }]
 }
 
@@ -209,7 +213,7 @@ resource "aws_ecs_task_definition" "this" {
   memory                   = var.memory
   execution_role_arn       = aws_iam_role.execution.arn
   task_role_arn            = aws_iam_role.task.arn
-  container_definitions    = jsonencode(concat([local.container], local.ready_probe))
+  container_definitions    = jsonencode(concat([local.container], local.ready_probe, local.otel_container))
   # Old revisions stay registered so a rollback can point the service back at one.
   skip_destroy = true
 

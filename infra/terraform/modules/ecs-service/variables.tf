@@ -150,3 +150,36 @@ variable "execute_command" {
   type        = bool
   default     = false
 }
+
+variable "otel_collector" {
+  description = "Run an OpenTelemetry collector (AWS Distro) beside the app: OTLP/HTTP traces on localhost:4318 (the app gets OTEL_EXPORTER_OTLP_ENDPOINT) to X-Ray, and the app's /metrics into CloudWatch metrics (EMF, metrics_namespace). It shares the task's CPU and memory."
+  type        = bool
+  default     = false
+}
+
+variable "otel_collector_image" {
+  description = "Image of the collector sidecar, pinned (a release of aws-observability/aws-otel-collector)."
+  type        = string
+  default     = "public.ecr.aws/aws-observability/aws-otel-collector:v0.49.0"
+}
+
+variable "metrics_namespace" {
+  description = "CloudWatch namespace the collector writes the app's Prometheus metrics to."
+  type        = string
+  default     = "ferry"
+}
+
+variable "metrics_declarations" {
+  description = "Which Prometheus metrics (regular expressions on the name) the collector makes CloudWatch metrics, and by which label sets; `service` (the ECS service name) is added to each set. Others stay in the EMF log only."
+  type = list(object({
+    metric_name_selectors = list(string)
+    dimensions            = list(list(string))
+  }))
+  # No `$` in a selector: the collector expands `$` in its configuration. A prefix is enough.
+  default = [
+    # The kit's request counter, by HTTP status (the route would multiply the metric count).
+    { metric_name_selectors = ["^http_requests"], dimensions = [["status"]] },
+    { metric_name_selectors = ["^ferry_clearinghouse_files"], dimensions = [["status"]] },
+    { metric_name_selectors = ["^ferry_worker_"], dimensions = [[]] },
+  ]
+}

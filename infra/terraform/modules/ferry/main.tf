@@ -1,8 +1,8 @@
 # The whole of ferry in one environment: network, data, one database per service that owns
-# data, the load balancer, the ECS cluster with the four services, and the alarms. envs/dev and
-# envs/prod call this module with their own sizes, so the two can only differ where a variable
-# says so. Each service's environment lists exactly the names its src/config.ts reads
-# (infra/tests/test_service_env.py compares them).
+# data, the load balancer (optionally behind a WAF), the ECS cluster with the four services, the
+# alarms and the dashboard. envs/dev and envs/prod call this module with their own sizes, so the
+# two can only differ where a variable says so. Each service's environment lists exactly the
+# names its src/config.ts reads (infra/tests/test_service_env.py compares them).
 
 data "aws_caller_identity" "current" {}
 
@@ -16,6 +16,8 @@ locals {
   region    = data.aws_region.current.id
   partition = data.aws_partition.current.partition
   services  = ["api", "ingest-api", "worker", "clearinghouse"]
+  # Where the collector sidecars (var.otel_collector) put the services' Prometheus metrics.
+  metrics_namespace = "ferry"
   image_tags = {
     for s in local.services : s => lookup(var.image_tags, s, aws_ssm_parameter.image_tag[s].insecure_value)
   }
@@ -92,6 +94,9 @@ module "alb" {
   alternative_names   = distinct(flatten(values(var.hosts)))
   zone_id             = var.zone_id
   deletion_protection = !var.disposable
+  kms_key_arn         = module.data.kms_key_arn
+  waf_enabled         = var.waf_enabled
+  waf_rate_limit      = var.waf_rate_limit
   default_service     = "api"
   services = {
     "ingest-api" = {
@@ -122,4 +127,16 @@ module "alarms" {
     clearinghouse = module.clearinghouse.service_name
   }
   databases = [module.api_db.identifier, module.clearinghouse_db.identifier]
+}
+
+module "dashboard" {
+  source                = "../dashboard"
+  name                  = local.name
+  alb_arn_suffix        = module.alb.arn_suffix
+  target_groups         = module.alb.target_group_arn_suffixes
+  queues                = module.data.queue_names
+  dead_letter_queues    = module.data.dlq_names
+  clearinghouse_service = module.clearinghouse.service_name
+  metrics_namespace     = local.metrics_namespace
+  web_acl_name          = module.alb.web_acl_name
 }

@@ -62,6 +62,8 @@ module "ingest_api" {
   log_retention_days         = var.log_retention_days
   task_policy_json           = data.aws_iam_policy_document.ingest_api.json
   emulated                   = var.emulated
+  otel_collector             = var.otel_collector
+  metrics_namespace          = local.metrics_namespace
   autoscaling = {
     min        = var.sizes["ingest-api"].min
     max        = var.sizes["ingest-api"].max
@@ -123,6 +125,8 @@ module "worker" {
   log_retention_days = var.log_retention_days
   task_policy_json   = data.aws_iam_policy_document.worker.json
   emulated           = var.emulated
+  otel_collector     = var.otel_collector
+  metrics_namespace  = local.metrics_namespace
   autoscaling = {
     min               = var.sizes["worker"].min
     max               = var.sizes["worker"].max
@@ -206,8 +210,10 @@ module "clearinghouse" {
   task_policy_json   = data.aws_iam_policy_document.clearinghouse.json
   # Operators reach the operator API (/files, /stats; bearer OPERATOR_TOKEN) through ECS Exec:
   # deploy/README.md, "Operator access".
-  execute_command = true
-  emulated        = var.emulated
+  execute_command   = true
+  emulated          = var.emulated
+  otel_collector    = var.otel_collector
+  metrics_namespace = local.metrics_namespace
   autoscaling = {
     min        = var.sizes["clearinghouse"].min
     max        = var.sizes["clearinghouse"].max
@@ -325,6 +331,8 @@ module "api" {
   log_retention_days         = var.log_retention_days
   task_policy_json           = data.aws_iam_policy_document.api.json
   emulated                   = var.emulated
+  otel_collector             = var.otel_collector
+  metrics_namespace          = local.metrics_namespace
   autoscaling = {
     min        = var.sizes["api"].min
     max        = var.sizes["api"].max

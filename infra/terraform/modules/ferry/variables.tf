@@ -107,3 +107,21 @@ variable "browser_origins" {
   type        = list(string)
   default     = []
 }
+
+variable "waf_enabled" {
+  description = "Put an AWS WAF web ACL in front of the load balancer (modules/alb/waf.tf): a rate limit per client IP and AWS's common and known-bad-inputs rule sets."
+  type        = bool
+  default     = false
+}
+
+variable "waf_rate_limit" {
+  description = "Requests one client IP may send in 5 minutes before the WAF answers 429 (with waf_enabled)."
+  type        = number
+  default     = 3000
+}
+
+variable "otel_collector" {
+  description = "Run an OpenTelemetry collector sidecar in every service's task: traces to X-Ray, the services' /metrics to CloudWatch (namespace ferry; the dashboard's clearinghouse widget needs it)."
+  type        = bool
+  default     = false
+}
