@@ -58,6 +58,7 @@ export type {
   ReceiveOptions,
   SendResult,
 } from './queue/queue.ts'
+export { sqsQueueUrl } from './queue/sqs-names.ts'
 export { cacheSecret, type Secret, type SecretReader } from './secrets/secret.ts'
 export { subscribeLocalQueue } from './topic/local.ts'
 export type { PublishInput, SnsNotification, Topic } from './topic/topic.ts'
