@@ -120,10 +120,15 @@ async function peek(deadLetters: DeadLetters, max: number, io: Io): Promise<numb
   return 0
 }
 
-async function follow(deadLetters: DeadLetters, io: Io): Promise<number> {
+/**
+ * Shows the progress of the move task until it ends. Statuses of the task before it (`previous`
+ * started then) are skipped: SQS may list the new task a moment after starting it.
+ */
+async function follow(deadLetters: DeadLetters, previous: Date | undefined, io: Io) {
   let last = ''
   for (;;) {
-    const status = await deadLetters.redriveStatus()
+    const listed = await deadLetters.redriveStatus()
+    const status = previous && listed && listed.startedAt <= previous ? undefined : listed
     const line = `${progressBar(status?.moved ?? 0, status?.toMove)}  ${status?.status ?? 'STARTING'}`
     if (line !== last) io.out.write(io.tty ? `\r${line}` : `${line}\n`)
     last = line
@@ -143,10 +148,11 @@ async function redrive(
   ids: string[] | undefined,
   io: Io,
 ) {
+  const previous = ids ? undefined : (await deadLetters.redriveStatus())?.startedAt
   const result = await deadLetters.redrive(ids ? { messageIds: ids } : {})
   if (result.status === 'RUNNING') {
     io.out.write(`moving the dead letters back to ${queue}…\n`)
-    return follow(deadLetters, io)
+    return follow(deadLetters, previous, io)
   }
   io.out.write(
     `moved ${result.moved.length} back to ${queue}${result.moved.length > 0 ? `: ${result.moved.join(', ')}` : ''}\n`,

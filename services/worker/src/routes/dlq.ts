@@ -66,7 +66,7 @@ export const dlqRoutes: RoutePlugin<{ deadLetters: DeadLetters }> = async (app, 
         response: {
           200: RedriveOutcome,
           202: RedriveOutcome,
-          ...problemResponses(401, 409, 422),
+          ...problemResponses(400, 401, 409, 422),
         },
       },
     },
