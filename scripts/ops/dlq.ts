@@ -85,24 +85,37 @@ async function open(target: Target, queue: QueueName, io: Io): Promise<DeadLette
   return openDeadLetters(await queueSetting(target, queue, io.env), { aws: target.aws })
 }
 
+/** One row per queue; a queue that fails gets its row too, its error on stderr, and exit 1. */
 async function list(target: Target, queues: QueueName[], io: Io): Promise<number> {
   const rows = [['QUEUE', 'DLQ DEPTH', 'IN FLIGHT', 'OLDEST']]
+  let failed = 0
   for (const queue of queues) {
     if (!queueExists(target, queue, io.env)) {
       rows.push([queue, '-', '-', 'only on AWS (--env dev|prod)'])
       continue
     }
-    const deadLetters = await open(target, queue, io)
     try {
-      const stats = await deadLetters.stats()
+      const stats = await statsOf(target, queue, io)
       const oldest = stats.oldestSentAt ? age(Date.now() - stats.oldestSentAt.getTime()) : '-'
       rows.push([queue, String(stats.depth), String(stats.inFlight), oldest])
-    } finally {
-      await deadLetters.close()
+    } catch (error) {
+      if (!isCloudError(error)) throw error
+      failed++
+      rows.push([queue, '?', '?', error.code === 'NotFound' ? 'not found' : 'unavailable'])
+      io.err.write(`ferry dlq: ${queue}: ${error.message}\n`)
     }
   }
   io.out.write(`${table(rows)}\n`)
-  return 0
+  return failed > 0 ? 1 : 0
+}
+
+async function statsOf(target: Target, queue: QueueName, io: Io) {
+  const deadLetters = await open(target, queue, io)
+  try {
+    return await deadLetters.stats()
+  } finally {
+    await deadLetters.close()
+  }
 }
 
 async function peek(deadLetters: DeadLetters, max: number, io: Io): Promise<number> {

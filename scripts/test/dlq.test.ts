@@ -199,12 +199,14 @@ describe.runIf(aws)('ferry dlq on SQS (moto)', () => {
     expect(left.out).not.toContain(`${first}`)
   })
 
-  it('exits 1 naming the queue when the named queue does not exist', async () => {
-    const { code, err } = await ferryDlq(['list', '--env', 'dev', '--queue', 'events'], {
-      ...env,
-      FERRY_INGEST_QUEUE_URL: undefined,
-    })
+  it('lists every queue, marking those that do not exist, and exits 1 naming them', async () => {
+    await deadLetters(dlq, 1)
+    const { code, out, err } = await ferryDlq(['list', '--env', 'dev'], env)
     expect(code).toBe(1)
-    expect(err).toMatch(/GetQueueUrl ferry-dev-events/)
+    expect(out).toMatch(/\ningest\s+1\s+0\s+\d+s\n/)
+    expect(out).toMatch(/\nevents\s+\?\s+\?\s+not found\n/)
+    expect(out).toMatch(/\ns3-events\s+\?\s+\?\s+not found\n/)
+    expect(err).toMatch(/events: GetQueueUrl ferry-dev-events: QueueDoesNotExist/)
+    expect(err).toMatch(/s3-events: GetQueueUrl ferry-dev-clearinghouse-objects/)
   })
 })
