@@ -50,6 +50,16 @@ describe.each(testResourceKinds())('the dead-letter API on %s', (kind) => {
     expect(reply.json().code).toBe('invalid_token')
   })
 
+  it('documents the routes in OpenAPI, each requiring the bearer token', async () => {
+    const w = await operatorWorker()
+    const doc = (await w.app.inject({ url: '/docs/json' })).json()
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining(['/dlq', '/dlq/messages', '/dlq/redrive']),
+    )
+    expect(doc.components.securitySchemes.operatorToken).toEqual({ type: 'http', scheme: 'bearer' })
+    expect(doc.paths['/dlq/redrive'].post.security).toEqual([{ operatorToken: [] }])
+  })
+
   it('shows the depth of the dead-letter queue and the age of its oldest message', async () => {
     const w = await operatorWorker()
     expect((await get(w, '/dlq')).json()).toMatchObject({ depth: 0, oldest_age_seconds: null })
