@@ -19,7 +19,7 @@ const pnpmVersion = JSON.parse(
 ).packageManager.split('@')[1]
 const MIN_NODE = [22, 18]
 /** Commands for operators, each a module in scripts/ops exporting `main(args): Promise<number>`. */
-const OPS_COMMANDS = ['status']
+const OPS_COMMANDS = ['dlq', 'status']
 
 function log(message) {
   process.stderr.write(`ferry: ${message}\n`)

@@ -163,14 +163,15 @@ def test_an_init_process_runs_as_pid_1_of_every_app_container(service):
 
 
 @pytest.mark.parametrize("service", SERVICES)
-def test_only_the_clearinghouse_accepts_ecs_exec(service):
+def test_only_the_services_with_an_operator_api_accept_ecs_exec(service):
     enabled = service_description(service).get("enableExecuteCommand", False)
-    assert enabled is (service == "clearinghouse")
+    assert enabled is (service in ("clearinghouse", "worker"))
 
 
-def test_the_clearinghouse_operator_api_requires_a_token():
-    assert len(secrets("clearinghouse")["OPERATOR_TOKEN"]) >= 32
-    mounts = {m["containerPath"] for m in container("clearinghouse")["mountPoints"]}
+@pytest.mark.parametrize("service", ["clearinghouse", "worker"])
+def test_an_operator_api_requires_a_token(service):
+    assert len(secrets(service)["OPERATOR_TOKEN"]) >= 32
+    mounts = {m["containerPath"] for m in container(service)["mountPoints"]}
     assert {"/var/lib/amazon", "/var/log/amazon"} <= mounts  # ECS Exec's agent, read-only root
 
 

@@ -71,11 +71,14 @@ def test_the_files_bucket_answers_browsers_from_the_configured_origins():
     assert ferry.body["cors_origins"] == "${var.browser_origins}"
 
 
-def test_operators_reach_the_clearinghouse_through_ecs_exec_with_its_token():
-    clearinghouse = module_call("clearinghouse")
-    assert clearinghouse["execute_command"] is True
-    assert "OPERATOR_TOKEN" in clearinghouse["secrets"]
-    others = [module_call(s) for s in ("api", "ingest-api", "worker")]
+def test_operators_reach_the_clearinghouse_and_the_worker_through_ecs_exec_with_their_tokens():
+    for name in ("clearinghouse", "worker"):
+        call = module_call(name)
+        assert call["execute_command"] is True
+        assert "OPERATOR_TOKEN" in call["secrets"]
+    tokens = {module_call(s)["secrets"]["OPERATOR_TOKEN"]["arn"] for s in ("clearinghouse", "worker")}
+    assert len(tokens) == 2, "each operator API has a token of its own"
+    others = [module_call(s) for s in ("api", "ingest-api")]
     assert all(not o.get("execute_command", False) for o in others)
     service = resource("aws_ecs_service", "this")
     assert service["enable_execute_command"] == "${var.execute_command}"

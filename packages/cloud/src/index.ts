@@ -24,7 +24,14 @@ export type {
   UploadOptions,
   UploadResult,
 } from './objects/store.ts'
-export { type CloudOptions, openObjects, openQueue, openSecret, openTopic } from './open.ts'
+export {
+  type CloudOptions,
+  openDeadLetters,
+  openObjects,
+  openQueue,
+  openSecret,
+  openTopic,
+} from './open.ts'
 export { type Backoff, backoffMs, createBackoff } from './queue/backoff.ts'
 export { consume } from './queue/consume.ts'
 export type {
@@ -34,6 +41,15 @@ export type {
   HandlerContext,
   MessageHandler,
 } from './queue/consume-options.ts'
+export {
+  type DeadLetter,
+  type DeadLetterStats,
+  type DeadLetters,
+  PEEK_MAX,
+  type RedriveResult,
+  type RedriveStatus,
+  type RedriveTaskStatus,
+} from './queue/dead-letters.ts'
 export type {
   OutgoingMessage,
   Queue,
@@ -42,6 +58,7 @@ export type {
   ReceiveOptions,
   SendResult,
 } from './queue/queue.ts'
+export { sqsQueueUrl } from './queue/sqs-names.ts'
 export { cacheSecret, type Secret, type SecretReader } from './secrets/secret.ts'
 export { subscribeLocalQueue } from './topic/local.ts'
 export type { PublishInput, SnsNotification, Topic } from './topic/topic.ts'

@@ -7,9 +7,12 @@ import { isLocalUrl, parseLocalUrl } from './local-url.ts'
 import { type LocalObjectsOptions, openLocalObjects } from './objects/local/driver.ts'
 import { openS3Objects } from './objects/s3.ts'
 import type { ObjectStore } from './objects/store.ts'
+import type { DeadLetters } from './queue/dead-letters.ts'
+import { openLocalDeadLetters } from './queue/local/dead-letters.ts'
 import { openLocalQueue } from './queue/local/driver.ts'
 import type { Queue } from './queue/queue.ts'
 import { openSqsQueue } from './queue/sqs.ts'
+import { openSqsDeadLetters } from './queue/sqs-dead-letters.ts'
 import { openFileSecret } from './secrets/local.ts'
 import type { Secret } from './secrets/secret.ts'
 import { openSsmSecret } from './secrets/ssm.ts'
@@ -54,6 +57,15 @@ export function openQueue(setting: string, options: CloudOptions = {}): Queue {
     })
   }
   return openSqsQueue(setting, { aws: options.aws })
+}
+
+/**
+ * The dead letters of the queue `setting` names (as for openQueue): SQS finds the dead-letter
+ * queue in the queue's RedrivePolicy; a local queue keeps them in `<dir>/dead-letter`.
+ */
+export function openDeadLetters(setting: string, options: CloudOptions = {}): DeadLetters {
+  if (isLocalUrl(setting)) return openLocalDeadLetters(parseLocalUrl(setting).path)
+  return openSqsDeadLetters(setting, { aws: options.aws })
 }
 
 /** `SNS_TOPIC_ARN=arn:aws:sns:…` or `file://<dir>` (subscriptions listed in the directory). */

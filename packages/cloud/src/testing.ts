@@ -29,6 +29,7 @@ import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk
 import { type AwsOptions, awsClientConfig } from './aws.ts'
 import { subscribeLocalQueue } from './topic/local.ts'
 
+export { emulateMessageMoveTasks, type MoveTaskStandIn } from './testing/move-tasks.ts'
 export * from './testing/standins.ts'
 
 /**

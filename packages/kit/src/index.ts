@@ -44,6 +44,7 @@ export {
   type Registry,
 } from './metrics.ts'
 export type { OpenApiOptions, SecurityScheme } from './openapi.ts'
+export { OPERATOR_SECURITY, OPERATOR_SECURITY_SCHEMES, requireBearer } from './operator-auth.ts'
 export {
   badRequest,
   conflict,

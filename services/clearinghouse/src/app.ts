@@ -1,11 +1,15 @@
 import type { ObjectStore, Queue } from '@ferry/cloud'
 import { type Database, fromDbError } from '@ferry/db'
-import { type BuiltService, createService } from '@ferry/kit'
+import {
+  type BuiltService,
+  createService,
+  OPERATOR_SECURITY_SCHEMES,
+  requireBearer,
+} from '@ferry/kit'
 import { type Config, operatorToken } from './config.ts'
 import { consumeEvents } from './events.ts'
 import { createLoop, type Loop } from './loop.ts'
 import { createClearinghouseMetrics } from './metrics.ts'
-import { requireBearer } from './operator-auth.ts'
 import type { Watched } from './poll.ts'
 import type { BatchLimits } from './records.ts'
 import { filesRoutes } from './routes/files.ts'
@@ -46,7 +50,7 @@ export function buildApp(deps: Deps): ClearinghouseApp {
     openapi: {
       description: 'Loads the records of the bucket’s .json files into PostgreSQL',
       tags: [{ name: 'files', description: 'Operator API (internal; OPERATOR_TOKEN bearer)' }],
-      securitySchemes: { operatorToken: { type: 'http', scheme: 'bearer' } },
+      securitySchemes: OPERATOR_SECURITY_SCHEMES,
     },
   })
   const watched: Watched = {

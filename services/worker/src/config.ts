@@ -19,6 +19,13 @@ export const Config = Type.Object({
   POLL_WAIT_SECONDS: Type.Integer({ minimum: 0, maximum: 20, default: 20 }),
   VISIBILITY_TIMEOUT: Type.Integer({ minimum: 1, maximum: 43_200, default: 60 }),
   MAX_MESSAGES: Type.Integer({ minimum: 1, maximum: 10, default: 10 }),
+  OPERATOR_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        'Bearer token of the operator API (/dlq: the queue’s dead letters); unset, it is off',
+    }),
+  ),
 })
 export type Config = Static<typeof Config>
 

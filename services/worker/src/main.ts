@@ -1,4 +1,4 @@
-import { awsOptionsFrom, openObjects, openQueue } from '@ferry/cloud'
+import { awsOptionsFrom, openDeadLetters, openObjects, openQueue } from '@ferry/cloud'
 import { configOrExit, runService } from '@ferry/kit'
 import { buildApp } from './app.ts'
 import { type Config, loadWorkerConfig } from './config.ts'
@@ -9,5 +9,8 @@ const { app } = buildApp({
   config,
   queue: openQueue(config.SQS_QUEUE_URL, { aws }),
   objects: openObjects(config.S3_BUCKET, { aws }),
+  ...(config.OPERATOR_TOKEN === undefined
+    ? {}
+    : { deadLetters: openDeadLetters(config.SQS_QUEUE_URL, { aws }) }),
 })
 await runService(app, { port: config.PORT, host: config.HOST })

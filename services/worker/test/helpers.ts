@@ -1,5 +1,5 @@
 import type { AwsOptions, ObjectStore, Queue, ReceivedMessage } from '@ferry/cloud'
-import { openObjects, openQueue } from '@ferry/cloud'
+import { openDeadLetters, openObjects, openQueue } from '@ferry/cloud'
 import { openTestResources, type TestResourceKind } from '@ferry/cloud/testing'
 import { captureLogs } from '@ferry/kit/testing'
 import { type Envelope, uuidv7 } from '@ferry/schemas'
@@ -135,6 +135,7 @@ export async function buildTestWorker(
     config,
     queue: options.wrapQueue ? options.wrapQueue(workerQueue, backend) : workerQueue,
     objects: options.wrapObjects ? options.wrapObjects(workerObjects, backend) : workerObjects,
+    deadLetters: openDeadLetters(backend.queueUrl, { aws }),
     logger: { stream: logs.stream },
     drainTimeoutMs: options.drainTimeoutMs,
   })

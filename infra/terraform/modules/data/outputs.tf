@@ -33,6 +33,10 @@ output "dlq_names" {
   value = { for k, q in aws_sqs_queue.dlq : k => q.name }
 }
 
+output "dlq_arns" {
+  value = { for k, q in aws_sqs_queue.dlq : k => q.arn }
+}
+
 output "topic_arn" {
   value = aws_sns_topic.events.arn
 }

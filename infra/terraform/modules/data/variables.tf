@@ -75,6 +75,8 @@ variable "secret_parameters" {
     "api/jwt-secret" = "HS256 key the api verifies tokens with"
     # The clearinghouse's operator API (/files, /stats) requires it as a bearer token.
     "clearinghouse/operator-token" = "Bearer token the clearinghouse operator API requires"
+    # The worker's operator API (/dlq: the ingest queue's dead letters) requires it.
+    "worker/operator-token" = "Bearer token the worker operator API requires"
   }
 }
 

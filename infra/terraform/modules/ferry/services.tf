@@ -9,8 +9,10 @@ locals {
   queues         = module.data.queue_arns
   token_param    = module.data.parameter_arns["ingest-token"]
   operator_param = module.data.parameter_arns["clearinghouse/operator-token"]
-  jwt_param      = module.data.parameter_arns["api/jwt-secret"]
-  private_ids    = module.network.private_subnet_ids
+  # The worker's operator API (/dlq) has a token of its own.
+  worker_operator_param = module.data.parameter_arns["worker/operator-token"]
+  jwt_param             = module.data.parameter_arns["api/jwt-secret"]
+  private_ids           = module.network.private_subnet_ids
   # The worker writes under the first segment of its default S3_KEY_TEMPLATE
   # (emails/{payload_version}/{env}/…); change both together.
   worker_prefix = "emails/"
@@ -91,6 +93,26 @@ data "aws_iam_policy_document" "worker" {
     ]
     resources = [local.queues["ingest"]]
   }
+  # The operator API (/dlq): look at the dead letters, send selected ones back, and start a
+  # message move task from the dead-letter queue back to the queue (which SQS runs with these).
+  statement {
+    sid = "OperateIngestDeadLetters"
+    actions = [
+      "sqs:GetQueueUrl",
+      "sqs:GetQueueAttributes",
+      "sqs:ReceiveMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:DeleteMessage",
+      "sqs:StartMessageMoveTask",
+      "sqs:ListMessageMoveTasks",
+    ]
+    resources = [module.data.dlq_arns["ingest"]]
+  }
+  statement {
+    sid       = "RedriveToIngestQueue"
+    actions   = ["sqs:SendMessage"]
+    resources = [local.queues["ingest"]]
+  }
   statement {
     sid       = "WritePayloads"
     actions   = ["s3:PutObject", "s3:GetObject"]
@@ -124,9 +146,12 @@ module "worker" {
   subnet_ids         = local.private_ids
   log_retention_days = var.log_retention_days
   task_policy_json   = data.aws_iam_policy_document.worker.json
-  emulated           = var.emulated
-  otel_collector     = var.otel_collector
-  metrics_namespace  = local.metrics_namespace
+  # Operators reach the operator API (/dlq; bearer OPERATOR_TOKEN) through ECS Exec, as the
+  # clearinghouse's: deploy/README.md, "Operator access". `pnpm ferry dlq --env` needs neither.
+  execute_command   = true
+  emulated          = var.emulated
+  otel_collector    = var.otel_collector
+  metrics_namespace = local.metrics_namespace
   autoscaling = {
     min               = var.sizes["worker"].min
     max               = var.sizes["worker"].max
@@ -139,6 +164,9 @@ module "worker" {
     LOG_LEVEL     = var.log_level
     S3_BUCKET     = module.data.bucket_names["payloads"]
     SQS_QUEUE_URL = module.data.queue_urls["ingest"]
+  }
+  secrets = {
+    OPERATOR_TOKEN = { arn = local.worker_operator_param }
   }
 }
 

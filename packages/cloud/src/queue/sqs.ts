@@ -39,7 +39,8 @@ function toEntry(message: OutgoingMessage) {
   }
 }
 
-function fromSqsMessage(message: Message): ReceivedMessage {
+/** A received SQS message as the port shows it. */
+export function fromSqsMessage(message: Message): ReceivedMessage {
   const attributes: Record<string, string> = {}
   for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
     attributes[name] = value.StringValue ?? ''

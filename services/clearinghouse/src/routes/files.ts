@@ -1,7 +1,6 @@
 import type { Sql } from '@ferry/db'
-import { problemResponses, type RoutePlugin } from '@ferry/kit'
+import { OPERATOR_SECURITY, problemResponses, type RoutePlugin } from '@ferry/kit'
 import { getFile, listFiles, retryFile } from '../operator.ts'
-import { OPERATOR_SECURITY } from '../operator-auth.ts'
 import { FileEntry, FileList, FileListQuery, FileParams } from '../schemas.ts'
 
 export interface FilesRoutesOptions {

@@ -1,7 +1,6 @@
 import type { Sql } from '@ferry/db'
-import { problemResponses, type RoutePlugin } from '@ferry/kit'
+import { OPERATOR_SECURITY, problemResponses, type RoutePlugin } from '@ferry/kit'
 import { fileStats } from '../operator.ts'
-import { OPERATOR_SECURITY } from '../operator-auth.ts'
 import { Stats } from '../schemas.ts'
 
 /** Files per status and records loaded (prefix /stats). */

@@ -1,11 +1,17 @@
 import { createHash, timingSafeEqual } from 'node:crypto'
-import { unauthorized } from '@ferry/kit'
+import type { SecurityScheme } from './openapi.ts'
+import { unauthorized } from './problem.ts'
 
 interface BearerRequest {
   headers: { authorization?: string }
 }
 
-/** The OpenAPI security requirement of the operator routes (enforced only with OPERATOR_TOKEN). */
+/** The OpenAPI security scheme of the operator routes: `openapi: { securitySchemes: … }`. */
+export const OPERATOR_SECURITY_SCHEMES: Record<string, SecurityScheme> = {
+  operatorToken: { type: 'http', scheme: 'bearer' },
+}
+
+/** The OpenAPI security requirement of each operator route (`schema.security`). */
 export const OPERATOR_SECURITY = [{ operatorToken: [] }]
 
 const digest = (value: string) => createHash('sha256').update(value).digest()
