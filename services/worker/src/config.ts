@@ -1,5 +1,5 @@
 import { AwsEnv } from '@ferry/cloud'
-import { type ConfigRule, loadConfig, ServerEnv } from '@ferry/kit'
+import { type ConfigRule, loadConfig, ServerEnv, TracingEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 import { DEFAULT_KEY_TEMPLATE, keyTemplateProblem } from './key.ts'
 
@@ -19,6 +19,7 @@ export const Config = Type.Object({
   POLL_WAIT_SECONDS: Type.Integer({ minimum: 0, maximum: 20, default: 20 }),
   VISIBILITY_TIMEOUT: Type.Integer({ minimum: 1, maximum: 43_200, default: 60 }),
   MAX_MESSAGES: Type.Integer({ minimum: 1, maximum: 10, default: 10 }),
+  ...TracingEnv,
 })
 export type Config = Static<typeof Config>
 
