@@ -14,7 +14,6 @@ import {
 } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
 import { W3CTraceContextPropagator } from '@opentelemetry/core'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import {
   AlwaysOnSampler,
@@ -26,6 +25,7 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace'
 import { type Static, type TObject, Type } from '@sinclair/typebox'
+import { lazyOtlpExporter } from './otlp-exporter.ts'
 
 export { SpanKind } from '@opentelemetry/api'
 
@@ -167,11 +167,11 @@ export function disabledTracing(): Tracing {
 function spanProcessors(options: StartTracingOptions): SpanProcessor[] {
   if (options.exporter) return [new SimpleSpanProcessor({ exporter: options.exporter })]
   const { OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: url } = options.env
-  if (url) return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url }) })]
+  if (url) return [new BatchSpanProcessor({ exporter: lazyOtlpExporter(url) })]
   if (!base) return []
   // As the specification says: the signal's path is appended to the base URL's own path.
   const traces = new URL('v1/traces', base.endsWith('/') ? base : `${base}/`).href
-  return [new BatchSpanProcessor({ exporter: new OTLPTraceExporter({ url: traces }) })]
+  return [new BatchSpanProcessor({ exporter: lazyOtlpExporter(traces) })]
 }
 
 /**
