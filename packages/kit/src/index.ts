@@ -71,3 +71,14 @@ export {
   type ServiceOptions,
 } from './service.ts'
 export { type RequestTimeouts, TIMEOUT_DEFAULTS } from './timeouts.ts'
+export {
+  activeTraceId,
+  disabledTracing,
+  SpanKind,
+  type SpanOptions,
+  type StartTracingOptions,
+  startTracing,
+  type Tracing,
+  TracingEnv,
+  traceAttributes,
+} from './tracing.ts'

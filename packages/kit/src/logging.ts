@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage } from 'node:http'
 import { createRequire } from 'node:module'
-import type { LoggerOptions } from 'pino'
+import { context, isSpanContextValid, trace } from '@opentelemetry/api'
+import { type LoggerOptions, symbols } from 'pino'
 
 export const REDACTED = '[REDACTED]'
 
@@ -150,6 +151,20 @@ export interface LoggingOptions {
   /** Exact pino redact paths (no wildcards: each costs every line), beside the secret keys. */
   redact?: string[]
   stream?: NodeJS.WritableStream
+  /** Adds `trace_id` and `span_id` of the active span to every line (see traceMixin). */
+  traceIds?: boolean
+}
+
+/**
+ * The active span's `trace_id` and `span_id` for a log line, unless the logger's bindings already
+ * carry them (a request's logger, bound by the HTTP tracing hooks), so no line has them twice.
+ */
+export const traceMixin: NonNullable<LoggerOptions['mixin']> = (_merge, _level, logger) => {
+  const spanContext = trace.getSpan(context.active())?.spanContext()
+  if (!spanContext || !isSpanContextValid(spanContext)) return {}
+  const bindings = (logger as unknown as Record<symbol, string | undefined>)[symbols.chindingsSym]
+  if (bindings?.includes('"trace_id"')) return {}
+  return { trace_id: spanContext.traceId, span_id: spanContext.spanId }
 }
 
 /**
@@ -166,6 +181,7 @@ export function loggerOptions(
     ...(options.redact?.length ? { redact: { paths: options.redact, censor: REDACTED } } : {}),
     formatters: { log: redactSecrets },
     serializers: { req: serializeRequest },
+    ...(options.traceIds ? { mixin: traceMixin } : {}),
   }
   if (options.stream) return { ...base, stream: options.stream }
   if (!isTTY) return base

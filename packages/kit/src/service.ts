@@ -14,11 +14,13 @@ import Fastify, {
 import { clientErrorHandler, frameworkErrorHandler } from './client-errors.ts'
 import { handleError, installErrorHandling } from './error-handler.ts'
 import { type HealthOptions, installHealth } from './health.ts'
+import { createHttpTracing } from './http-tracing.ts'
 import { installLifecycle } from './lifecycle.ts'
 import { loggerOptions, requestId } from './logging.ts'
 import { installMetrics } from './metrics.ts'
 import { installOpenApi, type OpenApiOptions } from './openapi.ts'
 import { installBodyTimeout, type RequestTimeouts, serverTimeoutOptions } from './timeouts.ts'
+import type { Tracing } from './tracing.ts'
 import { AJV_OPTIONS, buildValidator } from './validation.ts'
 
 /** The Fastify instance every ferry service is built on, typed with the TypeBox provider. */
@@ -68,6 +70,12 @@ export interface ServiceOptions {
   shutdownTimeoutMs?: number
   /** How long clients may take to send a request (headers, body); defaults in TIMEOUT_DEFAULTS. */
   timeouts?: RequestTimeouts
+  /**
+   * The service's tracing (startTracing in main.ts): a server span per request and trace ids in
+   * every log line; its shutdown (exporting what is buffered) runs after every other closer.
+   * None, or disabled: no spans and no ids.
+   */
+  tracing?: Tracing
 }
 
 const shutdownTimeouts = new WeakMap<FastifyInstance, number>()
@@ -114,12 +122,15 @@ class OneLineLogController extends LogController {
  * until runService (or tests use app.inject).
  */
 export function createService(options: ServiceOptions): ServiceApp {
+  const tracing = options.tracing?.enabled ? options.tracing : undefined
+  const httpTracing = tracing && createHttpTracing(tracing)
   const app = Fastify({
     logger: loggerOptions({
       name: options.name,
       level: options.logLevel,
       redact: options.redact,
       stream: options.logger?.stream,
+      traceIds: tracing !== undefined,
     }),
     genReqId: requestId,
     logController: new OneLineLogController(),
@@ -132,7 +143,10 @@ export function createService(options: ServiceOptions): ServiceApp {
     // Errors raised before a route is found are problem+json too (issue 16, item 12).
     frameworkErrors: frameworkErrorHandler(handleError),
     clientErrorHandler: clientErrorHandler(maxHeaderSize),
+    ...(httpTracing ? { childLoggerFactory: httpTracing.childLoggerFactory } : {}),
   }).withTypeProvider<TypeBoxTypeProvider>()
+  // First, so the span is active in every other hook.
+  httpTracing?.install(app)
 
   // JSON services: a text/plain body is answered 415 rather than validated as a string.
   app.removeContentTypeParser('text/plain')
@@ -144,6 +158,8 @@ export function createService(options: ServiceOptions): ServiceApp {
   installBodyTimeout(app, options.timeouts ?? {})
   installErrorHandling(app)
   const lifecycle = installLifecycle(app)
+  // Registered first, so it runs last: the spans of the drain and the closers are exported too.
+  if (tracing) app.addCloser('tracing', () => tracing.shutdown())
   installOpenApi(app, options, options.openapi)
   installHealth(app, options.health ?? {}, lifecycle)
   installMetrics(app)

@@ -1,4 +1,6 @@
 import { Writable } from 'node:stream'
+import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace'
+import { startTracing, type Tracing } from './tracing.ts'
 
 /** A log sink for tests: pass `stream` as `logger.stream`, then read what was logged. */
 export interface CapturedLogs {
@@ -51,4 +53,18 @@ export function sampleValue(
     }
   }
   return undefined
+}
+
+/** Tracing whose spans stay in memory, for tests to read. */
+export interface MemoryTracing {
+  tracing: Tracing
+  /** The spans ended so far, oldest first. */
+  spans(): ReadableSpan[]
+}
+
+/** startTracing for `serviceName` with an in-memory exporter (every span kept as it ends). */
+export function memoryTracing(serviceName: string): MemoryTracing {
+  const exporter = new InMemorySpanExporter()
+  const tracing = startTracing({ serviceName, env: { OTEL_SDK_DISABLED: false }, exporter })
+  return { tracing, spans: () => exporter.getFinishedSpans() }
 }

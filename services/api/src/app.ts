@@ -1,6 +1,6 @@
 import type { ObjectStore, Queue, Topic } from '@ferry/cloud'
 import { type Database, fromDbError } from '@ferry/db'
-import { type BuiltService, createFailureLimiter, createService } from '@ferry/kit'
+import { type BuiltService, createFailureLimiter, createService, type Tracing } from '@ferry/kit'
 import { BEARER_SCHEME, installAuth } from './auth.ts'
 import { authSetting, type Config, filesSetting } from './config.ts'
 import { eventsConsumer } from './consumer.ts'
@@ -28,7 +28,14 @@ export interface Deps {
    */
   files: ObjectStore
   logger?: { stream?: NodeJS.WritableStream }
+  /**
+   * startTracing's result: a span per request and per event, traceparent on the exports and
+   * notifications it sends, the trace id in the snapshots' metadata. None: off.
+   */
+  tracing?: Tracing
 }
+
+export const VERSION = '0.1.0'
 
 /**
  * The api: users' records in PostgreSQL, their snapshots and admin documents in S3, exports and
@@ -41,7 +48,8 @@ export function buildApp(deps: Deps): BuiltService {
   const filesOptions = filesSetting(config)
   const app = createService({
     name: 'api',
-    version: '0.1.0',
+    version: VERSION,
+    tracing: deps.tracing,
     logLevel: config.LOG_LEVEL,
     logger: deps.logger,
     trustProxy: config.TRUST_PROXY_HOPS,
@@ -87,6 +95,7 @@ export function buildApp(deps: Deps): BuiltService {
       documents,
       log: app.log.child({ component: 'events-consumer' }),
       metrics: createEventMetrics(app.metrics),
+      tracing: deps.tracing,
     }),
   )
 

@@ -1,11 +1,19 @@
 import { AwsEnv, isLocalUrl, type LocalObjectsOptions } from '@ferry/cloud'
 import type { DatabaseAuth } from '@ferry/db'
-import { AuthLimitEnv, ConfigError, type ConfigIssue, type ConfigRule, ServerEnv } from '@ferry/kit'
+import {
+  AuthLimitEnv,
+  ConfigError,
+  type ConfigIssue,
+  type ConfigRule,
+  ServerEnv,
+  TracingEnv,
+} from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
 export const Config = Type.Object({
   ...ServerEnv,
   ...AuthLimitEnv,
+  ...TracingEnv,
   DATABASE_URL: Type.String({ minLength: 1, description: 'postgres://…' }),
   DATABASE_AUTH: Type.Union([Type.Literal('password'), Type.Literal('iam')], {
     default: 'password',

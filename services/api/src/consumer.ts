@@ -1,5 +1,5 @@
 import { consume, isCloudError, type Queue, type ReceivedMessage } from '@ferry/cloud'
-import type { Loop, ServiceApp } from '@ferry/kit'
+import { disabledTracing, type Loop, type ServiceApp, SpanKind, type Tracing } from '@ferry/kit'
 import { Value } from '@sinclair/typebox/value'
 import { type Documents, documentKey } from './documents.ts'
 import { ExportMessage } from './exports.ts'
@@ -13,13 +13,37 @@ export interface ConsumerOptions {
   metrics: EventMetrics
   /** Long-poll wait per receive, default 20 s. */
   waitSeconds?: number
+  /** A consumer span per message (see handleMessage); default: none. */
+  tracing?: Tracing
 }
 
 /** What a message on the events queue turned out to be. */
 export type QueueEvent =
   | { type: 'export'; message: ExportMessage }
-  | { type: 'notification'; id: string; subject: string | undefined; topic: string | undefined }
+  | {
+      type: 'notification'
+      id: string
+      subject: string | undefined
+      topic: string | undefined
+      /** The message attributes the publisher set (SNS puts them in the envelope). */
+      attributes: Record<string, string>
+    }
   | { type: 'unknown'; reason: string }
+
+/**
+ * The string attributes of an SNS envelope: with raw message delivery off (as ferry subscribes
+ * its queue, on SNS and on the local topic alike), SNS puts the publisher's attributes in the
+ * body as `{name: {Type, Value}}`, not in the SQS message's own attributes.
+ */
+function envelopeAttributes(value: unknown): Record<string, string> {
+  const attributes: Record<string, string> = {}
+  if (typeof value !== 'object' || value === null) return attributes
+  for (const [name, attribute] of Object.entries(value)) {
+    const text = (attribute as { Value?: unknown } | null)?.Value
+    if (typeof text === 'string') attributes[name] = text
+  }
+  return attributes
+}
 
 /** Classifies a message body; never throws and never echoes the body. */
 export function parseEvent(body: string): QueueEvent {
@@ -38,6 +62,7 @@ export function parseEvent(body: string): QueueEvent {
       id: sns.MessageId,
       subject: text(sns.Subject),
       topic: text(sns.TopicArn),
+      attributes: envelopeAttributes(sns.MessageAttributes),
     }
   }
   return { type: 'unknown', reason: 'neither an export nor an SNS notification' }
@@ -72,18 +97,38 @@ export async function writeExport(
 /**
  * Handles one message: exports are done once written, notifications once logged. It throws (after
  * logging why) on unknown messages and failures, so the queue redelivers them and its redrive
- * policy moves what never succeeds to the dead-letter queue.
+ * policy moves what never succeeds to the dead-letter queue. It runs in a consumer span that
+ * continues the trace of the request that sent the message: an export's traceparent is in the
+ * message's attributes, a notification's in its SNS envelope.
  */
-export async function handleMessage(
+export function handleMessage(options: ConsumerOptions, message: ReceivedMessage): Promise<void> {
+  const event = parseEvent(message.body)
+  const tracing = options.tracing ?? disabledTracing()
+  return tracing.inSpan(
+    `process ${event.type}`,
+    {
+      kind: SpanKind.CONSUMER,
+      carrier: event.type === 'notification' ? event.attributes : message.attributes,
+      attributes: {
+        'messaging.operation.type': 'process',
+        'messaging.message.id': message.messageId,
+        'ferry.receive_count': message.receiveCount,
+      },
+    },
+    () => handleEvent(options, message, event),
+  )
+}
+
+async function handleEvent(
   options: ConsumerOptions,
   message: ReceivedMessage,
+  event: QueueEvent,
 ): Promise<void> {
   const { metrics } = options
   const lag = (Date.now() - message.sentAt.getTime()) / 1000
   metrics.lag.observe(lag)
   metrics.lastLag.set(lag)
   const log = options.log.child({ message_id: message.messageId })
-  const event = parseEvent(message.body)
   if (event.type === 'unknown') {
     metrics.failed.unknown.inc()
     log.warn(

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { isCloudError, type ObjectStore } from '@ferry/cloud'
-import { badRequest, conflict, serviceUnavailable } from '@ferry/kit'
+import { activeTraceId, badRequest, conflict, serviceUnavailable } from '@ferry/kit'
 import { unsafeKeyReason } from './key-rules.ts'
 import { createKeySerializer } from './key-serializer.ts'
 import { mergePatch } from './merge-patch.ts'
@@ -47,7 +47,8 @@ export interface Documents {
   merge(key: string, patch: unknown): Promise<Document | undefined>
   /**
    * Writes an export snapshot taken at `exportedAt`, unless the stored one is newer (a late
-   * redelivery must not undo a later export). Returns whether it wrote.
+   * redelivery must not undo a later export). Returns whether it wrote. The active trace's id
+   * goes into the object's `trace-id` metadata.
    */
   writeSnapshot(key: string, content: unknown, exportedAt: Date): Promise<boolean>
   /** Deletes a snapshot older than `exportedAt`; returns whether it deleted one. */
@@ -63,6 +64,7 @@ export interface DocumentsOptions {
 
 const JSON_TYPE = 'application/json'
 const EXPORTED_AT = 'exported-at'
+const TRACE_ID = 'trace-id'
 const RETRY = Symbol('retry')
 
 function retryOnConflict(error: unknown): typeof RETRY {
@@ -137,7 +139,11 @@ export function createDocuments(store: ObjectStore, options: DocumentsOptions = 
     const info = await store.head(key)
     if (info && isNewer(info.metadata, exportedAt)) return false
     const condition = info ? { ifMatch: info.etag } : { ifNoneMatch: '*' as const }
-    const metadata = { [EXPORTED_AT]: exportedAt.toISOString() }
+    const traceId = activeTraceId()
+    const metadata = {
+      [EXPORTED_AT]: exportedAt.toISOString(),
+      ...(traceId ? { [TRACE_ID]: traceId } : {}),
+    }
     try {
       await store.put(key, body, { ...condition, contentType: JSON_TYPE, metadata })
     } catch (error) {

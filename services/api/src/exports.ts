@@ -1,6 +1,6 @@
 import { CloudDependency, CloudError, type Queue } from '@ferry/cloud'
 import type { Sql } from '@ferry/db'
-import { badRequest, notFound } from '@ferry/kit'
+import { badRequest, notFound, traceAttributes } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 import { KIND_NAMES, KINDS, type Kind, UserId } from './users/kinds.ts'
 import { findRecord, findRecords } from './users/records.ts'
@@ -83,7 +83,7 @@ export async function sendExport(
   message: ExportMessage,
   fifo: { groupId?: string; deduplicationId?: string } = {},
 ): Promise<string> {
-  const entry = { id: '0', body: JSON.stringify(message), ...fifo }
+  const entry = { id: '0', body: JSON.stringify(message), attributes: traceAttributes(), ...fifo }
   const result = await queue.send([entry])
   const failure = result.failed[0]
   if (failure?.transient) {

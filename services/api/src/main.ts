@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url'
 import { awsOptionsFrom, openObjects, openQueue, openTopic } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
-import { loadConfigOrExit, runService } from '@ferry/kit'
-import { buildApp } from './app.ts'
+import { loadConfigOrExit, runService, startTracing } from '@ferry/kit'
+import { buildApp, VERSION } from './app.ts'
 import { Config, configRules, databaseAuth, filesSetting } from './config.ts'
 
 const config = loadConfigOrExit(Config, { rules: configRules })
@@ -14,6 +14,7 @@ const db = await connect(config.DATABASE_URL, {
 await migrate(db.sql, fileURLToPath(new URL('../migrations', import.meta.url)))
 const { app } = buildApp({
   config,
+  tracing: startTracing({ serviceName: 'api', version: VERSION, env: config }),
   db,
   store: openObjects(config.S3_BUCKET_NAME, { aws }),
   topic: openTopic(config.SNS_TOPIC_ARN, { aws }),

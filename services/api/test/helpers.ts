@@ -11,7 +11,7 @@ import {
 } from '@ferry/cloud'
 import { openTestResources } from '@ferry/cloud/testing'
 import { createTestDatabase, type TestDatabase } from '@ferry/db/testing'
-import type { ServiceApp } from '@ferry/kit'
+import type { ServiceApp, Tracing } from '@ferry/kit'
 import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
 import { vi } from 'vitest'
@@ -40,6 +40,7 @@ export interface TestAppOptions {
   wrap?: { store?: (s: ObjectStore) => ObjectStore; queue?: (q: Queue) => Queue }
   /** Share a database between apps of one file; otherwise each app gets its own. */
   db?: TestDatabase
+  tracing?: Tracing
 }
 
 export interface TestApp {
@@ -129,6 +130,7 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
     queue,
     files,
     logger: { stream: logs.stream },
+    tracing: options.tracing,
   }
   // The database outlives an app that shares it: the app's closer must not end it.
   if (options.db) deps.db = { ...db, close: async () => {} }

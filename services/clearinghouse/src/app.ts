@@ -5,6 +5,7 @@ import {
   createService,
   OPERATOR_SECURITY_SCHEMES,
   requireBearer,
+  type Tracing,
 } from '@ferry/kit'
 import { type Config, operatorToken } from './config.ts'
 import { consumeEvents } from './events.ts'
@@ -25,7 +26,11 @@ export interface Deps {
   logger?: { stream?: NodeJS.WritableStream }
   /** Insert batch sizes; tests make them small. */
   batch?: BatchLimits
+  /** startTracing's result: a span per request and trace ids in its log lines. None: off. */
+  tracing?: Tracing
 }
+
+export const VERSION = '0.1.0'
 
 export interface ClearinghouseApp extends BuiltService {
   processor: Loop
@@ -43,7 +48,8 @@ export function buildApp(deps: Deps): ClearinghouseApp {
   const token = operatorToken(config)
   const app = createService({
     name: 'clearinghouse',
-    version: '0.1.0',
+    version: VERSION,
+    tracing: deps.tracing,
     logLevel: config.LOG_LEVEL,
     logger: deps.logger,
     health: { body: () => ({ status: 'healthy', service: 'clearinghouse' }) },

@@ -6,6 +6,7 @@ import {
   type LoadConfigOptions,
   loadConfig,
   ServerEnv,
+  TracingEnv,
 } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 import { DEFAULT_MAX_RECORD_BYTES } from './records.ts'
@@ -66,6 +67,7 @@ export const Config = Type.Object({
       '(an explicit opt-out, e.g. behind another gate)',
   }),
   ...AwsEnv,
+  ...TracingEnv,
 })
 export type Config = Static<typeof Config>
 

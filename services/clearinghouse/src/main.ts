@@ -1,7 +1,7 @@
 import { awsOptionsFrom, openObjects, openQueue } from '@ferry/cloud'
 import { connect, migrate } from '@ferry/db'
-import { configOrExit, runService } from '@ferry/kit'
-import { buildApp } from './app.ts'
+import { configOrExit, runService, startTracing } from '@ferry/kit'
+import { buildApp, VERSION } from './app.ts'
 import { loadResolvedConfig, type ResolvedConfig } from './config.ts'
 import { MIGRATIONS_DIR } from './migrations.ts'
 
@@ -22,6 +22,7 @@ try {
 }
 const { app } = buildApp({
   config,
+  tracing: startTracing({ serviceName: 'clearinghouse', version: VERSION, env: config }),
   db,
   store: openObjects(config.S3_BUCKET, { aws }),
   events: config.S3_EVENTS_QUEUE_URL ? openQueue(config.S3_EVENTS_QUEUE_URL, { aws }) : undefined,

@@ -4,6 +4,7 @@ import {
   createFailureLimiter,
   createService,
   type RequestTimeouts,
+  type Tracing,
 } from '@ferry/kit'
 import type { Config } from './config.ts'
 import { createIngestor } from './ingest.ts'
@@ -18,7 +19,11 @@ export interface Deps {
   logger?: { stream?: NodeJS.WritableStream }
   /** Slow-client limits; the kit's defaults when unset. */
   timeouts?: RequestTimeouts
+  /** startTracing's result: a span per request, its traceparent on each message. None: off. */
+  tracing?: Tracing
 }
+
+export const VERSION = '0.1.0'
 
 export interface IngestApp extends BuiltService {
   publisher: Publisher
@@ -33,7 +38,8 @@ export function buildApp(deps: Deps): IngestApp {
   const { config, queue, secret } = deps
   const app = createService({
     name: 'ingest-api',
-    version: '0.1.0',
+    version: VERSION,
+    tracing: deps.tracing,
     logLevel: config.LOG_LEVEL,
     logger: deps.logger,
     health: { paths: ['/health', '/healthz'], body: () => ({ status: 'ok' }) },

@@ -1,5 +1,5 @@
 import { AwsEnv } from '@ferry/cloud'
-import { AuthLimitEnv, ServerEnv } from '@ferry/kit'
+import { AuthLimitEnv, ServerEnv, TracingEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 
 export const Config = Type.Object({
@@ -21,5 +21,6 @@ export const Config = Type.Object({
   MAX_BODY_BYTES: Type.Integer({ minimum: 1, maximum: 262_144, default: 262_144 }),
   MAX_BATCH_BODY_BYTES: Type.Integer({ minimum: 1, default: 5 * 1024 * 1024 }),
   BATCH_LINGER_MS: Type.Integer({ minimum: 0, maximum: 1000, default: 5 }),
+  ...TracingEnv,
 })
 export type Config = Static<typeof Config>

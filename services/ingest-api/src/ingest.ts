@@ -7,12 +7,13 @@ import {
   MAX_JSON_DEPTH,
   payloadTooLarge,
   serviceUnavailable,
+  traceAttributes,
   unauthorized,
 } from '@ferry/kit'
 import { type Envelope, uuidFromName, uuidv7 } from '@ferry/schemas'
 import { presentedToken, tokensMatch } from './bearer-token.ts'
 import { createKeyMemory, fingerprint, type KeyMemory } from './idempotency.ts'
-import type { Publisher } from './publisher.ts'
+import { messageBytes, type Publisher } from './publisher.ts'
 import type { Accepted, EmailData } from './schemas.ts'
 import { parseUnixTimestamp } from './timestamp.ts'
 
@@ -32,6 +33,8 @@ export interface IngestOptions {
 /** A payload checked and turned into its queue message, not yet published. */
 export interface Prepared {
   body: string
+  /** The message's attributes: the trace context of the request that prepared it. */
+  attributes: Record<string, string>
   accepted: Accepted
   /** The Idempotency-Key and the payload's fingerprint, remembered once the queue accepted it. */
   idempotency?: { key: string; print: string }
@@ -112,18 +115,20 @@ export function createIngestor(options: IngestOptions): Ingestor {
         data: normalised,
       }
       const body = serialise(envelope)
-      if (Buffer.byteLength(body) > SQS_MAX_MESSAGE_BYTES) {
+      const attributes = traceAttributes()
+      if (messageBytes(body, attributes) > SQS_MAX_MESSAGE_BYTES) {
         throw payloadTooLarge(
           `The message would exceed the queue's limit of ${SQS_MAX_MESSAGE_BYTES} bytes`,
         )
       }
       const { message_id, received_at } = envelope
-      return { body, accepted: { status: 'accepted', message_id, received_at }, idempotency }
+      const accepted = { status: 'accepted' as const, message_id, received_at }
+      return { body, attributes, accepted, idempotency }
     },
 
     async publish(prepared) {
       try {
-        await publisher.publish(prepared.body)
+        await publisher.publish(prepared.body, prepared.attributes)
       } catch (error) {
         // A transient failure is the kit's to answer: 503 with Retry-After, naming the queue.
         if (isCloudError(error) && error.transient) throw error

@@ -26,8 +26,11 @@ export interface PublisherStats {
  * refused is retried once in the next request, then that caller alone gets the error.
  */
 export interface Publisher {
-  /** Resolves with the queue's message id once the queue has accepted the message. */
-  publish(body: string): Promise<string>
+  /**
+   * Resolves with the queue's message id once the queue has accepted the message. `attributes`
+   * (the caller's trace context) go with this message alone, whichever batch it joins.
+   */
+  publish(body: string, attributes?: Record<string, string>): Promise<string>
   /** Sends whatever is pending now and waits for every request in flight. */
   flush(): Promise<void>
   stats(): PublisherStats
@@ -35,10 +38,20 @@ export interface Publisher {
 
 interface Pending {
   body: string
+  attributes: Record<string, string>
   bytes: number
   retried: boolean
   resolve(messageId: string): void
   reject(error: Error): void
+}
+
+/** A message's size as SQS counts it: the body, and each attribute's name, type and value. */
+export function messageBytes(body: string, attributes: Record<string, string>): number {
+  let bytes = Buffer.byteLength(body)
+  for (const [name, value] of Object.entries(attributes)) {
+    bytes += Buffer.byteLength(name) + 'String'.length + Buffer.byteLength(value)
+  }
+  return bytes
 }
 
 export function createPublisher(queue: Queue, options: PublisherOptions): Publisher {
@@ -53,7 +66,11 @@ export function createPublisher(queue: Queue, options: PublisherOptions): Publis
   async function send(entries: Pending[]): Promise<void> {
     stats.requests++
     options.onSend?.(entries.length)
-    const messages: OutgoingMessage[] = entries.map((e, i) => ({ id: String(i), body: e.body }))
+    const messages: OutgoingMessage[] = entries.map((e, i) => ({
+      id: String(i),
+      body: e.body,
+      attributes: e.attributes,
+    }))
     let result: Awaited<ReturnType<Queue['send']>>
     try {
       result = await queue.send(messages)
@@ -102,10 +119,10 @@ export function createPublisher(queue: Queue, options: PublisherOptions): Publis
   }
 
   return {
-    publish(body) {
-      const bytes = Buffer.byteLength(body)
+    publish(body, attributes = {}) {
+      const bytes = messageBytes(body, attributes)
       return new Promise<string>((resolve, reject) => {
-        enqueue({ body, bytes, retried: false, resolve, reject })
+        enqueue({ body, attributes, bytes, retried: false, resolve, reject })
       })
     },
     async flush() {

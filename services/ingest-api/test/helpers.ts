@@ -1,7 +1,7 @@
 import type { AwsOptions, Queue, ReceivedMessage, Secret } from '@ferry/cloud'
 import { openQueue, openSecret } from '@ferry/cloud'
 import { openTestResources, type TestParameter } from '@ferry/cloud/testing'
-import type { RequestTimeouts } from '@ferry/kit'
+import type { RequestTimeouts, Tracing } from '@ferry/kit'
 import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
 import { buildApp, type IngestApp } from '../src/app.ts'
@@ -47,6 +47,8 @@ export interface TestApp extends IngestApp {
   logs: ReturnType<typeof captureLogs>
   /** Receives everything currently on the queue (deleting it), parsed as JSON. */
   drain(expected: number): Promise<unknown[]>
+  /** Receives everything currently on the queue (deleting it), as received. */
+  receiveAll(expected: number): Promise<ReceivedMessage[]>
   close(): Promise<void>
 }
 
@@ -57,6 +59,7 @@ export async function buildTestApp(
     queue?: (q: Queue) => Queue
     secret?: (s: Secret) => Secret
     timeouts?: RequestTimeouts
+    tracing?: Tracing
   } = {},
 ): Promise<TestApp> {
   const resources = await openTestResources('aws')
@@ -79,8 +82,19 @@ export async function buildTestApp(
     secret: wrap.secret ? wrap.secret(secret) : secret,
     logger: { stream: logs.stream },
     timeouts: wrap.timeouts,
+    tracing: wrap.tracing,
   })
   await built.app.ready()
+  async function receiveAll(expected: number): Promise<ReceivedMessage[]> {
+    const messages: ReceivedMessage[] = []
+    const deadline = Date.now() + 10_000
+    while (messages.length < expected && Date.now() < deadline) {
+      const got = await reader.receive({ maxMessages: 10, waitSeconds: 1 })
+      messages.push(...got)
+      if (got.length > 0) await reader.delete(got.map((m) => m.receiptHandle))
+    }
+    return messages
+  }
   return {
     ...built,
     aws,
@@ -89,15 +103,9 @@ export async function buildTestApp(
     param,
     cleanup: () => resources.cleanup(),
     logs,
+    receiveAll,
     async drain(expected) {
-      const bodies: unknown[] = []
-      const deadline = Date.now() + 10_000
-      while (bodies.length < expected && Date.now() < deadline) {
-        const got: ReceivedMessage[] = await reader.receive({ maxMessages: 10, waitSeconds: 1 })
-        for (const m of got) bodies.push(JSON.parse(m.body))
-        if (got.length > 0) await reader.delete(got.map((m) => m.receiptHandle))
-      }
-      return bodies
+      return (await receiveAll(expected)).map((m) => JSON.parse(m.body) as unknown)
     },
     async close() {
       await built.app.close()

@@ -4,6 +4,7 @@ import {
   createService,
   OPERATOR_SECURITY_SCHEMES,
   requireBearer,
+  type Tracing,
 } from '@ferry/kit'
 import type { Config } from './config.ts'
 import { createConsumer } from './consumer.ts'
@@ -20,7 +21,14 @@ export interface Deps {
   logger?: { stream?: NodeJS.WritableStream }
   /** How long shutdown waits for in-flight writes before releasing them; default 10 s. */
   drainTimeoutMs?: number
+  /**
+   * startTracing's result: a consumer span per message, continuing the trace its `traceparent`
+   * attribute names, and the trace id in the object's metadata. None: off.
+   */
+  tracing?: Tracing
 }
+
+export const VERSION = '0.1.0'
 
 export interface WorkerApp extends BuiltService {
   metrics: WorkerMetrics
@@ -37,7 +45,8 @@ export function buildApp(deps: Deps): WorkerApp {
   const drainTimeoutMs = deps.drainTimeoutMs ?? 10_000
   const app = createService({
     name: 'worker',
-    version: '0.1.0',
+    version: VERSION,
+    tracing: deps.tracing,
     logLevel: config.LOG_LEVEL,
     logger: deps.logger,
     openapi: {
@@ -59,6 +68,7 @@ export function buildApp(deps: Deps): WorkerApp {
     waitSeconds: config.POLL_WAIT_SECONDS,
     visibilityTimeout: config.VISIBILITY_TIMEOUT,
     drainTimeoutMs,
+    tracing: deps.tracing,
   })
 
   app.addReadinessCheck('queue', () => queue.ping())

@@ -1,5 +1,5 @@
 import { AwsEnv } from '@ferry/cloud'
-import { type ConfigRule, loadConfig, ServerEnv } from '@ferry/kit'
+import { type ConfigRule, loadConfig, ServerEnv, TracingEnv } from '@ferry/kit'
 import { type Static, Type } from '@sinclair/typebox'
 import { DEFAULT_KEY_TEMPLATE, keyTemplateProblem } from './key.ts'
 
@@ -26,6 +26,7 @@ export const Config = Type.Object({
         'Bearer token of the operator API (/dlq: the queue’s dead letters); unset, it is off',
     }),
   ),
+  ...TracingEnv,
 })
 export type Config = Static<typeof Config>
 

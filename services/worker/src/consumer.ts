@@ -8,6 +8,7 @@ import {
   type Queue,
   type ReceivedMessage,
 } from '@ferry/cloud'
+import { activeTraceId, disabledTracing, SpanKind, type Tracing } from '@ferry/kit'
 import { type Envelope, parseEnvelope } from '@ferry/schemas'
 import type { WorkerMetrics } from './metrics.ts'
 import { persistEnvelope } from './persist.ts'
@@ -36,6 +37,8 @@ export interface ConsumerOptions {
   deleteLingerMs?: number
   /** How long shutdown waits for in-flight writes before releasing them, in ms. Default 10 s. */
   drainTimeoutMs?: number
+  /** A consumer span per message (see handle); default: none. */
+  tracing?: Tracing
 }
 
 /** The queue → object store loop. */
@@ -68,6 +71,7 @@ const pause = (ms: number, signal: AbortSignal) =>
  */
 export function createConsumer(options: ConsumerOptions): Consumer {
   const { queue, objects, keyOf, log, metrics } = options
+  const tracing = options.tracing ?? disabledTracing()
   const writeBackoff = createBackoff({ baseMs: 1000, maxMs: 30_000 })
   const gate = createStoreGate({
     ping: () => objects.ping(),
@@ -95,7 +99,7 @@ export function createConsumer(options: ConsumerOptions): Consumer {
       // Stopping during an outage: hand the message back now rather than at its timeout.
       if (!(await gate.whenUp(signal))) throw new Unfinished(0)
       try {
-        const outcome = await persistEnvelope(objects, key, envelope)
+        const outcome = await persistEnvelope(objects, key, envelope, activeTraceId())
         gate.markUp()
         writeBackoff.succeed()
         metrics[outcome === 'written' ? 'written' : 'duplicates'].inc()
@@ -115,8 +119,9 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     }
   }
 
-  // consume starts the handler in the tick its receive returned: this is the moment of receipt.
-  const handle: MessageHandler = async (message, { signal }) => {
+  // consume starts the handler (through its span) in the tick its receive returned: the moment
+  // of receipt.
+  const handleOne: MessageHandler = async (message, { signal }) => {
     const receivedAt = performance.now()
     const parsed = parseEnvelope(message.body)
     if (parsed.ok) return persist(message, parsed.envelope, receivedAt, signal)
@@ -127,6 +132,24 @@ export function createConsumer(options: ConsumerOptions): Consumer {
     )
     throw new Unfinished(undefined)
   }
+
+  // A child of the message's trace (not a link): each message is handled on its own, so its
+  // request, this span and its object form one trace. Handing the message back ends it in ERROR.
+  const handle: MessageHandler = (message, context) =>
+    tracing.inSpan(
+      'process',
+      {
+        kind: SpanKind.CONSUMER,
+        carrier: message.attributes,
+        attributes: {
+          'messaging.operation.type': 'process',
+          'messaging.message.id': message.messageId,
+          'messaging.destination.name': queue.url,
+          'ferry.receive_count': message.receiveCount,
+        },
+      },
+      () => handleOne(message, context),
+    )
 
   const onError = (error: unknown, message: ReceivedMessage) => {
     if (error instanceof Unfinished) return error.seconds

@@ -1,6 +1,7 @@
 import type { AwsOptions, ObjectStore, Queue, ReceivedMessage } from '@ferry/cloud'
 import { openDeadLetters, openObjects, openQueue } from '@ferry/cloud'
 import { openTestResources, type TestResourceKind } from '@ferry/cloud/testing'
+import type { Tracing } from '@ferry/kit'
 import { captureLogs } from '@ferry/kit/testing'
 import { type Envelope, uuidv7 } from '@ferry/schemas'
 import { Value } from '@sinclair/typebox/value'
@@ -106,6 +107,7 @@ export interface TestWorkerOptions {
   wrapQueue?: (queue: Queue, backend: Backend) => Queue
   wrapObjects?: (objects: ObjectStore, backend: Backend) => ObjectStore
   drainTimeoutMs?: number
+  tracing?: Tracing
 }
 
 /** The worker on a fresh backend, not yet started; short polls and leases keep tests fast. */
@@ -138,6 +140,7 @@ export async function buildTestWorker(
     deadLetters: openDeadLetters(backend.queueUrl, { aws }),
     logger: { stream: logs.stream },
     drainTimeoutMs: options.drainTimeoutMs,
+    tracing: options.tracing,
   })
   const queue = openQueue(backend.queueUrl, { aws })
   const dlq = openQueue(backend.dlqUrl, { aws })

@@ -7,6 +7,7 @@ import {
   problemResponses,
   type RoutePlugin,
   type ServiceApp,
+  traceAttributes,
 } from '@ferry/kit'
 import { Type } from '@sinclair/typebox'
 import { adminOnly } from '../auth.ts'
@@ -52,7 +53,11 @@ const tags = ['admin']
 async function announce(topic: Topic, log: ServiceApp['log'], subject: string, key: string) {
   const verb = subject === 'S3 File Upload' ? 'uploaded' : 'updated'
   try {
-    await topic.publish({ subject, message: `S3 file ${verb}: ${key}` })
+    await topic.publish({
+      subject,
+      message: `S3 file ${verb}: ${key}`,
+      attributes: traceAttributes(),
+    })
   } catch (error) {
     log.error({ err: error, key }, 'could not publish the change to the topic')
   }
@@ -142,7 +147,7 @@ export const adminTopicRoutes: RoutePlugin<AdminTopicRoutesOptions> = async (app
     },
     async (request) => {
       const { message, subject } = request.body
-      const published = await topic.publish({ message, subject })
+      const published = await topic.publish({ message, subject, attributes: traceAttributes() })
       return { message_id: published.messageId }
     },
   )
