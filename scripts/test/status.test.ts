@@ -7,7 +7,6 @@ import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { awsClientConfig, openQueue } from '@ferry/cloud'
 import { awsTestOptions, createTestQueue, uniqueName } from '@ferry/cloud/testing'
@@ -259,15 +258,10 @@ describe.runIf(emulator)('ferry status against SQS (moto)', () => {
 
   it("reads queues by their terraform names or an override, naming a missing one, and the api's URL from SSM", async () => {
     const env = uniqueName('st')
-    const sqs = new SQSClient(awsClientConfig(aws))
-    cleanups.push(async () => sqs.destroy())
-    const create = async (name: string) => {
-      const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: name }))
-      cleanups.push(async () => void (await sqs.send(new DeleteQueueCommand({ QueueUrl }))))
-      return QueueUrl
-    }
-    const ingest = openQueue(await create(`ferry-${env}-ingest`), { aws })
-    const dead = openQueue(await create(`ferry-${env}-ingest-dlq`), { aws })
+    const named = await createTestQueue(aws, { name: `ferry-${env}-ingest`, maxReceiveCount: 5 })
+    cleanups.push(() => named.cleanup())
+    const ingest = openQueue(named.url, { aws })
+    const dead = openQueue(named.dlqUrl ?? '', { aws })
     await ingest.send(['1', '2', '3'].map((id) => ({ id, body: id })))
     expect(await ingest.receive({ maxMessages: 1, waitSeconds: 0 })).toHaveLength(1)
     await dead.send([{ id: 'd', body: 'dead' }])
