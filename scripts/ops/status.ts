@@ -6,13 +6,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { clearinghouseStats, collectStatus, type StatusData } from './status/collect.ts'
 import { renderStatus } from './status/render.ts'
-import {
-  closeQueues,
-  openQueues,
-  operatorToken,
-  serviceUrls,
-  type Target,
-} from './status/sources.ts'
+import { closeQueues, openQueues, operatorToken, serviceUrls } from './status/sources.ts'
+import { type Env, resolveTarget, type Target } from './targets.ts'
 
 const REDRAW_MS = 2000
 const PROBE_TIMEOUT_MS = 3000
@@ -38,27 +33,22 @@ interface Options {
   watch: boolean
 }
 
-/** AWS with `--env`, else the embedded default `npm start` runs (its data dir and port offset). */
-function targetOf(name: string | undefined, env: NodeJS.ProcessEnv): Target {
-  if (name !== undefined) {
-    if (!/^[a-z][a-z0-9-]*$/.test(name)) throw new Error(`--env ${name}: not a name`)
-    const aws = {
-      region: env.AWS_REGION ?? 'us-east-1',
-      endpoint: env.AWS_ENDPOINT_URL,
-      maxAttempts: 1,
-      connectionTimeoutMs: PROBE_TIMEOUT_MS,
-      requestTimeoutMs: PROBE_TIMEOUT_MS,
-    }
-    return { kind: 'aws', env: name, aws }
+/**
+ * The target `resolveTarget` names, its AWS calls bounded like every probe: one attempt, answered
+ * within PROBE_TIMEOUT_MS, so a table redraws on time even when AWS does not answer.
+ */
+function targetOf(deployment: string | undefined, env: Env): Target {
+  const target = resolveTarget(deployment, env)
+  const bound = {
+    maxAttempts: 1,
+    connectionTimeoutMs: PROBE_TIMEOUT_MS,
+    requestTimeoutMs: PROBE_TIMEOUT_MS,
   }
-  const dataDir = resolve(env.FERRY_DATA_DIR ?? resolve(ROOT, '.data'))
-  const portOffset = Number(env.FERRY_PORT_OFFSET ?? 0)
-  if (!Number.isInteger(portOffset)) throw new Error('FERRY_PORT_OFFSET is not a whole number')
-  return { kind: 'local', dataDir, portOffset }
+  return { ...target, aws: { ...target.aws, ...bound } }
 }
 
 /** Throws with a message for the user when the arguments make no sense. */
-function parseOptions(args: string[], env: NodeJS.ProcessEnv): Options {
+function parseOptions(args: string[], env: Env): Options {
   const { values } = parseArgs({
     args,
     options: {

@@ -1,7 +1,8 @@
 /**
- * Where an operator command acts: the embedded default that `npm start` runs (local drivers under
- * `.data/`, or FERRY_DATA_DIR) or a deployed environment on AWS (`--env dev|prod`), and how a
- * queue's name there becomes the setting its driver opens (`file://…` or an SQS URL).
+ * Where an operator command (`ferry dlq`, `ferry status`) acts: the embedded default that
+ * `npm start` runs (local drivers under `.data/`, or FERRY_DATA_DIR, its ports moved by
+ * FERRY_PORT_OFFSET) or a deployed environment on AWS (`--env dev|prod`), and how a queue's name
+ * there becomes the setting its driver opens (`file://…` or an SQS URL).
  */
 import { join, resolve } from 'node:path'
 import { type AwsOptions, sqsQueueUrl } from '@ferry/cloud'
@@ -30,6 +31,8 @@ interface QueueInfo {
   /** An explicit URL (either target) wins over the name; the services' own SQS_QUEUE_URL is
    * ambiguous (the worker's and the api's), hence a name per queue. */
   urlVar: string
+  /** The URL of its dead-letter queue, for `ferry status`; needed when urlVar names SQS. */
+  dlqVar: string
 }
 
 export const QUEUES: Record<QueueName, QueueInfo> = {
@@ -38,34 +41,49 @@ export const QUEUES: Record<QueueName, QueueInfo> = {
     terraform: 'ingest',
     local: LOCAL_PATHS.ingestQueue,
     urlVar: 'FERRY_INGEST_QUEUE_URL',
+    dlqVar: 'FERRY_INGEST_DLQ_URL',
   },
   events: {
     what: 'events topic → api',
     terraform: 'events',
     local: LOCAL_PATHS.eventsQueue,
     urlVar: 'FERRY_EVENTS_QUEUE_URL',
+    dlqVar: 'FERRY_EVENTS_DLQ_URL',
   },
   's3-events': {
     what: 'S3 ObjectCreated → clearinghouse',
     terraform: 'clearinghouse-objects',
     local: undefined,
     urlVar: 'FERRY_S3_EVENTS_QUEUE_URL',
+    dlqVar: 'FERRY_S3_EVENTS_DLQ_URL',
   },
 }
 
-/** Either way `aws` holds AWS_REGION and AWS_ENDPOINT_URL, for queues named by an SQS URL. */
+/**
+ * Either way `aws` holds AWS_REGION and AWS_ENDPOINT_URL, for queues named by an SQS URL. `env` is
+ * a name `resolveTarget` checked (tests use their own, for their own queues on the emulator).
+ */
 export type Target =
-  | { kind: 'local'; dataDir: string; aws: AwsOptions }
-  | { kind: 'aws'; env: 'dev' | 'prod'; aws: AwsOptions }
+  | { kind: 'local'; dataDir: string; portOffset: number; aws: AwsOptions }
+  | { kind: 'aws'; env: string; aws: AwsOptions }
 
 const root = resolve(import.meta.dirname, '..', '..')
 
-/** The embedded default without `--env`; AWS (AWS_REGION, AWS_ENDPOINT_URL) with dev or prod. */
+/**
+ * The embedded default without `--env` (FERRY_DATA_DIR, FERRY_PORT_OFFSET as for npm start); AWS
+ * (AWS_REGION, AWS_ENDPOINT_URL) with dev or prod. Throws TargetError saying what is wrong.
+ */
 export function resolveTarget(deployment: string | undefined, env: Env): Target {
   const aws = { region: env.AWS_REGION ?? 'us-east-1', endpoint: env.AWS_ENDPOINT_URL }
   if (deployment === undefined) {
-    return { kind: 'local', dataDir: resolve(env.FERRY_DATA_DIR ?? join(root, '.data')), aws }
+    const dataDir = resolve(env.FERRY_DATA_DIR ?? join(root, '.data'))
+    const portOffset = Number(env.FERRY_PORT_OFFSET ?? 0)
+    if (!Number.isInteger(portOffset)) {
+      throw new TargetError('FERRY_PORT_OFFSET is not a whole number')
+    }
+    return { kind: 'local', dataDir, portOffset, aws }
   }
+  // The deployed environments are infra/terraform/envs/<env>: a typo is told at once.
   if (deployment !== 'dev' && deployment !== 'prod') {
     throw new TargetError(`--env must be dev or prod, not ${JSON.stringify(deployment)}`)
   }
@@ -79,6 +97,11 @@ export function queueName(name: string): QueueName {
     throw new TargetError(`unknown queue ${JSON.stringify(name)}: use ${QUEUE_NAMES.join(', ')}`)
   }
   return known
+}
+
+/** The SQS name Terraform (modules/data) gives `queue`; its dead-letter queue's adds `-dlq`. */
+export function sqsQueueName(target: Target & { kind: 'aws' }, queue: QueueName): string {
+  return `ferry-${target.env}-${QUEUES[queue].terraform}`
 }
 
 /** Whether `queue` exists on `target` (s3-events does only on AWS), unless a URL names it. */
@@ -95,7 +118,7 @@ export async function queueSetting(target: Target, queue: QueueName, env: Env): 
   const explicit = env[info.urlVar]
   if (explicit) return explicit
   if (target.kind === 'aws') {
-    return sqsQueueUrl(`ferry-${target.env}-${info.terraform}`, { aws: target.aws })
+    return sqsQueueUrl(sqsQueueName(target, queue), { aws: target.aws })
   }
   if (info.local === undefined) {
     throw new TargetError(

@@ -7,14 +7,14 @@ import { chmod, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
 import { createServer, type Server, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs'
 import { DeleteParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm'
 import { awsClientConfig, openQueue } from '@ferry/cloud'
 import { awsTestOptions, createTestQueue, uniqueName } from '@ferry/cloud/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clearinghouseStats, collectStatus } from '../ops/status/collect.ts'
 import { renderStatus } from '../ops/status/render.ts'
-import { closeQueues, openQueues, serviceUrls, type Target } from '../ops/status/sources.ts'
+import { closeQueues, openQueues, serviceUrls } from '../ops/status/sources.ts'
+import { resolveTarget, type Target } from '../ops/targets.ts'
 import { interrupt, poll, ROOT, type Started, startServices, untilBanner } from './npm-start.ts'
 
 // Ports of their own (start.test.ts uses +700), so the two files can run side by side.
@@ -74,6 +74,10 @@ async function statusTable(target: Target, urls: Record<string, string>, token: 
   }
 }
 
+/** The embedded default on `dataDir` with ports moved by `offset`, as the command resolves it. */
+const localTarget = (dataDir: string, offset: number): Target =>
+  resolveTarget(undefined, { FERRY_DATA_DIR: dataDir, FERRY_PORT_OFFSET: String(offset) })
+
 /** A port that was free a moment ago: connecting to it is refused. */
 async function portNobodyListensOn(): Promise<number> {
   const server = createServer()
@@ -90,9 +94,17 @@ beforeAll(async () => {
 })
 afterAll(() => rm(dir, { recursive: true, force: true }))
 
+describe('ferry status arguments', () => {
+  it('exits 2 naming the environments when --env names none of them', async () => {
+    const { code, out } = await ferryStatus(['--once', '--env', 'staging'], {})
+    expect(code).toBe(2)
+    expect(out).toContain('ferry status: --env must be dev or prod, not "staging"')
+  })
+})
+
 describe('ferry status against npm start', () => {
   const dataDir = () => join(dir, 'data')
-  const local = (): Target => ({ kind: 'local', dataDir: dataDir(), portOffset: OFFSET })
+  const local = () => localTarget(dataDir(), OFFSET)
   let started: Started
 
   beforeAll(async () => {
@@ -222,7 +234,7 @@ describe('ferry status on local queues', () => {
     await events.send([{ id: 'e', body: 'event' }])
     await Promise.all([ingest.close(), dead.close(), events.close()])
 
-    const table = await statusTable({ kind: 'local', dataDir, portOffset: 900 }, {}, 'x')
+    const table = await statusTable(localTarget(dataDir, 900), {}, 'x')
     expect(table).toMatch(/^QUEUE\s+VISIBLE\s+IN FLIGHT\s+DLQ\s+NOTE$/m)
     expect(table).toMatch(/^ingest\s+2\s+1\s+1$/m)
     expect(table).toMatch(/^events\s+1\s+0\s+0$/m)
@@ -230,7 +242,7 @@ describe('ferry status on local queues', () => {
 
   it('says a queue directory is missing instead of creating it', async () => {
     const dataDir = join(dir, 'nothing-here')
-    const table = await statusTable({ kind: 'local', dataDir, portOffset: 900 }, {}, 'x')
+    const table = await statusTable(localTarget(dataDir, 900), {}, 'x')
     expect(table).toContain(`no queue at ${join(dataDir, 'queues', 'ingest')}`)
     expect(existsSync(dataDir)).toBe(false)
   })
@@ -246,15 +258,10 @@ describe.runIf(emulator)('ferry status against SQS (moto)', () => {
 
   it("reads queues by their terraform names or an override, naming a missing one, and the api's URL from SSM", async () => {
     const env = uniqueName('st')
-    const sqs = new SQSClient(awsClientConfig(aws))
-    cleanups.push(async () => sqs.destroy())
-    const create = async (name: string) => {
-      const { QueueUrl = '' } = await sqs.send(new CreateQueueCommand({ QueueName: name }))
-      cleanups.push(async () => void (await sqs.send(new DeleteQueueCommand({ QueueUrl }))))
-      return QueueUrl
-    }
-    const ingest = openQueue(await create(`ferry-${env}-ingest`), { aws })
-    const dead = openQueue(await create(`ferry-${env}-ingest-dlq`), { aws })
+    const named = await createTestQueue(aws, { name: `ferry-${env}-ingest`, maxReceiveCount: 5 })
+    cleanups.push(() => named.cleanup())
+    const ingest = openQueue(named.url, { aws })
+    const dead = openQueue(named.dlqUrl ?? '', { aws })
     await ingest.send(['1', '2', '3'].map((id) => ({ id, body: id })))
     expect(await ingest.receive({ maxMessages: 1, waitSeconds: 0 })).toHaveLength(1)
     await dead.send([{ id: 'd', body: 'dead' }])

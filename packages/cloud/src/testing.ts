@@ -193,12 +193,21 @@ export interface TestQueue {
   cleanup(): Promise<void>
 }
 
+/**
+ * A queue named `name` (a test that reads queues by the names Terraform gives them passes one it
+ * made unique) or `<prefix>-<random>`; with `maxReceiveCount`, its dead-letter queue `<name>-dlq`.
+ */
 export async function createTestQueue(
   aws: AwsOptions,
-  options: { prefix?: string; visibilityTimeout?: number; maxReceiveCount?: number } = {},
+  options: {
+    name?: string
+    prefix?: string
+    visibilityTimeout?: number
+    maxReceiveCount?: number
+  } = {},
 ): Promise<TestQueue> {
   const sqs = new SQSClient(awsClientConfig(aws))
-  const name = uniqueName(options.prefix ?? 'ferry-test')
+  const name = options.name ?? uniqueName(options.prefix ?? 'ferry-test')
   const arnOf = async (url: string) => {
     const attrs = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }),

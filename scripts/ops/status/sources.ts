@@ -5,51 +5,34 @@ import { existsSync, readdirSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs'
 import {
-  type AwsOptions,
-  awsClientConfig,
-  fromSdkError,
   isCloudError,
   isLocalUrl,
   openQueue,
   openSecret,
   parseLocalUrl,
+  sqsQueueUrl,
 } from '@ferry/cloud'
 import { LOCAL_PATHS } from '../../start/local-paths.ts'
+import {
+  type Env,
+  QUEUE_NAMES,
+  QUEUES,
+  type QueueName,
+  queueExists,
+  queueSetting,
+  sqsQueueName,
+  type Target,
+} from '../targets.ts'
 import { bounded, describeFailure, type QueueSource, type ServiceSource } from './collect.ts'
 
-export type Target =
-  | { kind: 'local'; dataDir: string; portOffset: number }
-  | { kind: 'aws'; env: string; aws: AwsOptions }
-
-/** The queues the table shows, in order; s3-events exists only on AWS (locally the clearinghouse lists the directory). */
-const QUEUES = ['ingest', 'events', 's3-events'] as const
-type QueueName = (typeof QUEUES)[number]
-
-const LOCAL_QUEUES: Partial<Record<QueueName, string>> = {
-  ingest: LOCAL_PATHS.ingestQueue,
-  events: LOCAL_PATHS.eventsQueue,
-}
-/** infra/terraform/modules/data: `ferry-<env>-<key>`, its dead-letter queue `…-dlq`. */
-const AWS_QUEUE_KEYS: Record<QueueName, string> = {
-  ingest: 'ingest',
-  events: 'events',
-  's3-events': 'clearinghouse-objects',
-}
 const RESOLVE_TIMEOUT_MS = 5000
 
-const envName = (name: string) => name.toUpperCase().replaceAll('-', '_')
-
-async function sqsUrl(client: SQSClient, name: string): Promise<string> {
-  try {
-    const out = await client.send(new GetQueueUrlCommand({ QueueName: name }))
-    if (!out.QueueUrl) throw new Error(`no url for ${name}`)
-    return out.QueueUrl
-  } catch (error) {
-    const cloud = fromSdkError(error, `GetQueueUrl ${name}`)
-    throw isCloudError(cloud, 'NotFound') ? new Error(`no queue named ${name}`) : cloud
-  }
+/** `lookup`'s URL; an SQS queue `name` that does not exist says `no queue named <name>`. */
+async function named(name: string, lookup: Promise<string>): Promise<string> {
+  return lookup.catch((error: unknown) => {
+    throw isCloudError(error, 'NotFound') ? new Error(`no queue named ${name}`) : error
+  })
 }
 
 function localQueue(queue: string, dlq: string | undefined): QueueSettings {
@@ -59,19 +42,6 @@ function localQueue(queue: string, dlq: string | undefined): QueueSettings {
   return { queue, dlq: dlq ?? `file://${join(dir, 'dead-letter')}` }
 }
 
-async function awsQueue(name: string, dlq: string | undefined, aws: AwsOptions) {
-  const client = new SQSClient(awsClientConfig(aws))
-  try {
-    // One after the other, so a queue that is missing is named rather than its dead-letter queue.
-    return await bounded(RESOLVE_TIMEOUT_MS, async () => {
-      const queue = await sqsUrl(client, name)
-      return { queue, dlq: dlq ?? (await sqsUrl(client, `${name}-dlq`)) }
-    })
-  } finally {
-    client.destroy()
-  }
-}
-
 interface QueueSettings {
   queue: string
   dlq: string
@@ -79,37 +49,39 @@ interface QueueSettings {
 
 /**
  * The settings (`file://…` or an SQS URL) of one queue and of its dead-letter queue, or undefined
- * when the target has no such queue. `FERRY_<NAME>_QUEUE_URL` / `FERRY_<NAME>_DLQ_URL` (NAME as
- * INGEST, EVENTS, S3_EVENTS) override them. Throws with the reason when it cannot be resolved.
+ * when the target has no such queue. The queue is found as `queueSetting` finds it (`urlVar`
+ * first); `dlqVar` overrides its dead-letter queue, and must be set when `urlVar` names SQS.
+ * Throws with the reason when it cannot be resolved.
  */
 export async function resolveQueue(
   name: QueueName,
   target: Target,
-  env: NodeJS.ProcessEnv,
+  env: Env,
 ): Promise<QueueSettings | undefined> {
-  const queueVar = `FERRY_${envName(name)}_QUEUE_URL`
-  const dlqVar = `FERRY_${envName(name)}_DLQ_URL`
-  const given = env[queueVar]
+  if (!queueExists(target, name, env)) return undefined
+  const { urlVar, dlqVar } = QUEUES[name]
   const givenDlq = env[dlqVar]
-  if (given && isLocalUrl(given)) return localQueue(given, givenDlq)
-  if (given) {
-    if (!givenDlq) throw new Error(`${queueVar} is set: set ${dlqVar} too`)
-    return { queue: given, dlq: givenDlq }
+  if (target.kind === 'local' || env[urlVar]) {
+    const queue = await queueSetting(target, name, env)
+    if (isLocalUrl(queue)) return localQueue(queue, givenDlq)
+    if (!givenDlq) throw new Error(`${urlVar} is set: set ${dlqVar} too`)
+    return { queue, dlq: givenDlq }
   }
-  if (target.kind === 'aws') {
-    return awsQueue(`ferry-${target.env}-${AWS_QUEUE_KEYS[name]}`, givenDlq, target.aws)
-  }
-  const path = LOCAL_QUEUES[name]
-  return path === undefined
-    ? undefined
-    : localQueue(`file://${join(target.dataDir, path)}`, givenDlq)
+  const sqsName = sqsQueueName(target, name)
+  // One after the other, so a queue that is missing is named rather than its dead-letter queue.
+  return bounded(RESOLVE_TIMEOUT_MS, async () => {
+    const queue = await named(sqsName, queueSetting(target, name, env))
+    const dlqName = `${sqsName}-dlq`
+    const dlq = givenDlq ?? (await named(dlqName, sqsQueueUrl(dlqName, target)))
+    return { queue, dlq }
+  })
 }
 
 /** Every queue of the target, opened (close them with `closeQueues`), or why it could not be. */
-export async function openQueues(target: Target, env: NodeJS.ProcessEnv): Promise<QueueSource[]> {
-  const aws = target.kind === 'aws' ? target.aws : undefined
+export async function openQueues(target: Target, env: Env): Promise<QueueSource[]> {
+  const { aws } = target
   const resolved = await Promise.all(
-    QUEUES.map(async (name): Promise<QueueSource | undefined> => {
+    QUEUE_NAMES.map(async (name): Promise<QueueSource | undefined> => {
       try {
         const settings = await resolveQueue(name, target, env)
         if (!settings) return undefined
