@@ -39,7 +39,7 @@ describe('trace context on the queue', () => {
     const [message] = await t.receiveAll(1)
     const traceId = message?.attributes.traceparent?.split('-')[1]
     const lines = t.logs.lines().filter((l) => l.reqId === reply.headers['x-request-id'])
-    expect(lines.map((l) => l.msg)).toEqual(['incoming request', 'request completed'])
+    expect(lines.map((l) => l.msg)).toEqual(['request completed'])
     for (const line of lines) expect(line.trace_id).toBe(traceId)
   })
 })

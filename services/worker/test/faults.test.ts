@@ -214,7 +214,9 @@ describe.each(testResourceKinds())('the worker on %s, when things go wrong', (ki
   }, 15_000)
 
   it('on close finishes the writes in flight and deletes their messages before it resolves', async () => {
-    const w = await started({ wrapObjects: slowPuts(500) })
+    // Writes long enough that all three are in flight at once even when the queue hands them
+    // over in separate receives (moto under load does).
+    const w = await started({ wrapObjects: slowPuts(2000) })
     const all = [envelope(), envelope(), envelope()]
     await w.send(...all)
     await expect.poll(() => metricValue(w.metrics.inFlight)).toBe(3)
