@@ -33,9 +33,11 @@ const figures = (load: HttpLoad, peak: number | null): Figures => ({
   peak_rss_mb: peak,
 })
 
-/** Loads a started process: warm-up, then the measured run with its CPU time and memory. */
-async function loadProcess(server: RealProcess, timing: Timing) {
-  const idle = server.rssMb()
+/**
+ * Loads a started process: warm-up, then the measured run with its CPU time and memory. `idle`
+ * is its resident set before any request, when the caller has already sent some.
+ */
+async function loadProcess(server: RealProcess, timing: Timing, idle = server.rssMb()) {
   const url = `${server.url}/ingest`
   if (timing.warmup > 0) await hammer(url, CONNECTIONS, timing.warmup, REQUEST)
   const cpuBefore = server.cpuSeconds()
@@ -62,9 +64,10 @@ async function realPathRow(timing: Timing): Promise<Row> {
       SSM_TOKEN_PARAM: TOKEN_PARAM,
     })
     const measured = await (async () => {
+      const idle = service.rssMb()
       if (timing.warmup > 0) await hammer(`${service.url}/ingest`, CONNECTIONS, 1, REQUEST)
       await standin.reset()
-      return loadProcess(service, { ...timing, warmup: 0 })
+      return loadProcess(service, { ...timing, warmup: 0 }, idle)
     })().finally(() => service.stop())
     const calls = await standin.calls()
     const accepted = Math.max(measured.load.total - measured.load.failures, 1)
