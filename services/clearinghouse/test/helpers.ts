@@ -4,7 +4,7 @@ import { connect, type Database } from '@ferry/db'
 import { createTestDatabase, type TestDatabase } from '@ferry/db/testing'
 import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
-import { expect, vi } from 'vitest'
+import { afterEach, beforeEach, expect, vi } from 'vitest'
 import { buildApp, type ClearinghouseApp } from '../src/app.ts'
 import { Config } from '../src/config.ts'
 import { MIGRATIONS_DIR } from '../src/migrations.ts'
@@ -170,4 +170,39 @@ export function waitForStatus(db: Database, key: string, status: string, timeout
 /** `n` records like a producer writes them. */
 export function sampleRecords(n: number, type = 'order'): Record<string, unknown>[] {
   return Array.from({ length: n }, (_, i) => ({ id: i, type, amount: i * 1.5, note: 'sample' }))
+}
+
+/** Per test: a migrated database, a bucket, and the services and cleanups the test added. */
+export interface ServiceFixture {
+  db: TestDatabase
+  bucket: TestBucket
+  /** Starts the clearinghouse on this test's database and bucket; closed after the test. */
+  service(options?: Omit<ServiceOptions, 'db' | 'bucket'>): Promise<TestService>
+  /** Runs `cleanup` after the test, before the database and bucket go (last added, first run). */
+  defer(cleanup: () => Promise<void>): void
+}
+
+/** Registers the hooks that give each test of the file a fresh ServiceFixture. */
+export function serviceFixture(): ServiceFixture {
+  const cleanups: (() => Promise<void>)[] = []
+  const fixture = {
+    defer: (cleanup: () => Promise<void>) => {
+      cleanups.push(cleanup)
+    },
+    async service(options: Omit<ServiceOptions, 'db' | 'bucket'> = {}) {
+      const started = await startService({ db: fixture.db, bucket: fixture.bucket, ...options })
+      cleanups.push(() => started.close())
+      return started
+    },
+  } as ServiceFixture
+  beforeEach(async () => {
+    fixture.db = await migratedDatabase()
+    fixture.bucket = await openTestBucket()
+  })
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
+    await fixture.bucket.cleanup()
+    await fixture.db.cleanup()
+  })
+  return fixture
 }

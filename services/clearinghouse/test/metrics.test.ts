@@ -1,36 +1,10 @@
-import { startTcpProxyTo, type TestDatabase } from '@ferry/db/testing'
+import { startTcpProxyTo } from '@ferry/db/testing'
 import { sampleValue } from '@ferry/kit/testing'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  migratedDatabase,
-  openTestBucket,
-  sampleRecords,
-  startService,
-  type TestBucket,
-  type TestService,
-  waitForStatus,
-} from './helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { sampleRecords, serviceFixture, type TestService, waitForStatus } from './helpers.ts'
 
-let db: TestDatabase
-let bucket: TestBucket
-const cleanups: (() => Promise<void>)[] = []
-
-beforeEach(async () => {
-  db = await migratedDatabase()
-  bucket = await openTestBucket()
-})
-
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  await bucket.cleanup()
-  await db.cleanup()
-})
-
-async function service(options: Omit<Parameters<typeof startService>[0], 'db' | 'bucket'> = {}) {
-  const started = await startService({ db, bucket, ...options })
-  cleanups.push(() => started.close())
-  return started
-}
+const fx = serviceFixture()
+const service = fx.service
 
 /** GET /metrics, with how long it took to answer. */
 async function scrape(s: TestService) {
@@ -45,10 +19,10 @@ const files = (text: string, status: string) =>
 
 /** One file loaded (3 records) and one failed for good; resolves once both are settled. */
 async function loadOneFailOne(s: TestService) {
-  await bucket.put('metrics/good-7f3a.json', JSON.stringify(sampleRecords(3)))
-  await bucket.put('metrics/bad-7f3a.json', '[1]')
-  await waitForStatus(db, 'metrics/good-7f3a.json', 'COMPLETED')
-  await waitForStatus(db, 'metrics/bad-7f3a.json', 'FAILED')
+  await fx.bucket.put('metrics/good-7f3a.json', JSON.stringify(sampleRecords(3)))
+  await fx.bucket.put('metrics/bad-7f3a.json', '[1]')
+  await waitForStatus(fx.db, 'metrics/good-7f3a.json', 'COMPLETED')
+  await waitForStatus(fx.db, 'metrics/bad-7f3a.json', 'FAILED')
   // The outcome is counted once the attempt has recorded it in the log.
   await expect
     .poll(async () =>
@@ -81,13 +55,13 @@ describe('the clearinghouse at /metrics', () => {
     expect(duration('failed')).toBe(1)
     // Keys, bucket names and file ids are in the log and the operator API, never in a label.
     expect(text).not.toContain('7f3a')
-    expect(text).not.toContain(bucket.store.name)
+    expect(text).not.toContain(fx.bucket.store.name)
   })
 
   it('answers a scrape within its bound while the log is locked, with the last counts', async () => {
     const s = await service({ env: { MAX_ATTEMPTS: '1' } })
     await loadOneFailOne(s)
-    await db.sql.begin(async (tx) => {
+    await fx.db.sql.begin(async (tx) => {
       await tx`lock table file_processing_log in access exclusive mode`
       const { text, ms } = await scrape(s)
       expect(ms).toBeLessThan(5000)
@@ -99,9 +73,9 @@ describe('the clearinghouse at /metrics', () => {
   })
 
   it('answers a scrape with the last counts while the database is unreachable', async () => {
-    const proxy = await startTcpProxyTo(db.url)
-    cleanups.push(() => proxy.close())
-    const s = await service({ env: { MAX_ATTEMPTS: '1' }, databaseUrl: proxy.via(db.url) })
+    const proxy = await startTcpProxyTo(fx.db.url)
+    fx.defer(() => proxy.close())
+    const s = await service({ env: { MAX_ATTEMPTS: '1' }, databaseUrl: proxy.via(fx.db.url) })
     await loadOneFailOne(s)
     await proxy.cut()
     const { text, ms } = await scrape(s)
