@@ -27,8 +27,13 @@ const DEPTH = 4
  */
 const SERIALIZED = new Set(['req', 'res'])
 
+/** Objects whose keys are searched: not bytes, whose keys are indices (a Buffer has one a byte). */
+function searchable(value: unknown, depth: number): value is object {
+  return typeof value === 'object' && value !== null && depth < DEPTH && !ArrayBuffer.isView(value)
+}
+
 function holdsSecret(value: unknown, depth: number): boolean {
-  if (typeof value !== 'object' || value === null || depth >= DEPTH) return false
+  if (!searchable(value, depth)) return false
   for (const key of Object.keys(value)) {
     if (SECRET_KEYS.has(key.toLowerCase())) return true
     if (holdsSecret((value as Record<string, unknown>)[key], depth + 1)) return true
@@ -37,7 +42,7 @@ function holdsSecret(value: unknown, depth: number): boolean {
 }
 
 function redactCopy(value: unknown, depth: number): unknown {
-  if (typeof value !== 'object' || value === null || depth >= DEPTH) return value
+  if (!searchable(value, depth)) return value
   if (Array.isArray(value)) return value.map((item) => redactCopy(item, depth + 1))
   const copy: Record<string, unknown> = {}
   for (const [key, inner] of Object.entries(value)) {

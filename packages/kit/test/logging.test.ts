@@ -143,6 +143,19 @@ describe('secrets in logged objects', () => {
   })
 })
 
+describe('bytes in logged objects', () => {
+  it('logs a line holding a large buffer beside a secret at once, the buffer as pino writes it', () => {
+    build()
+    const payload = Buffer.alloc(4 * 1024 * 1024, 1)
+    const began = performance.now()
+    app.log.info({ token: 'T0KEN-VALUE', payload }, 'bytes')
+    expect(performance.now() - began).toBeLessThan(1000)
+    const line = logs.lines().find((l) => l.msg === 'bytes')
+    expect(line?.token).toBe('[REDACTED]')
+    expect(line?.payload).toMatchObject({ type: 'Buffer' })
+  })
+})
+
 describe('logger options', () => {
   it('uses pino-pretty only on a terminal without an explicit stream', () => {
     const pretty = loggerOptions({}, true).transport as { target: string }
