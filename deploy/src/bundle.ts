@@ -1,0 +1,170 @@
+// Compiles one service into what its image runs: `src/main.ts` and everything it imports in one
+// minified ES module, so the container starts plain JavaScript with no node_modules, no
+// TypeScript loader and no source it never calls.
+//
+//   node deploy/src/bundle.ts <service> [out]    (out defaults to services/<service>/dist/..)
+//
+// writes <out>/dist/main.js, <out>/dist/swagger-ui/static/ (Swagger UI's files, which
+// @fastify/swagger-ui reads from beside its code) and <out>/migrations/ where the service has them (main.ts finds
+// them at ../migrations from its own file, as it does from src/), and <out>/dist/bundle.json:
+// the packages the bundle holds and, for each patch in patches/, the patched files it took in and
+// whether each held the patch (the image checks read it; the image has no node_modules to look
+// into). Development and tests keep running the .ts sources.
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join, relative, resolve, sep } from 'node:path'
+import { build, type Plugin } from 'rolldown'
+
+const ROOT = join(import.meta.dirname, '..', '..')
+export const SERVICES = ['api', 'ingest-api', 'worker', 'clearinghouse'] as const
+
+export interface Bundle {
+  /** `<out>/dist/main.js`. */
+  main: string
+  bytes: number
+  manifest: BundleManifest
+}
+
+/** `<out>/dist/bundle.json`. */
+export interface BundleManifest {
+  service: string
+  /** `name@version` of every package with code in the bundle, sorted. */
+  packages: string[]
+  /** Per patch in patches/ (`postgres@3.4.9`): each patched file the bundle took in, and whether it held the patch. */
+  patches: Record<string, { file: string; patched: boolean }[]>
+}
+
+/** The files each patch in patches/ changes, and a line it adds to them. */
+export function patchMarkers(): { pkg: string; files: string[]; marker: string }[] {
+  const dir = join(ROOT, 'patches')
+  // An image's pruned tree has patches/ only where a patched package is in its closure.
+  if (!existsSync(dir)) return []
+  return readdirSync(dir).map((name) => {
+    const text = readFileSync(join(dir, name), 'utf8')
+    const files = [...text.matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1] ?? '')
+    const marker = text
+      .split('\n')
+      .find((l) => l.startsWith('+') && !l.startsWith('+++') && l.slice(1).trim() !== '')
+    if (!marker) throw new Error(`patches/${name} adds no line`)
+    return { pkg: name.replace(/\.patch$/, ''), files, marker: marker.slice(1).trim() }
+  })
+}
+
+/** The package a bundled file belongs to (its nearest package.json with a name), or undefined for workspace sources. */
+function packageOf(file: string, cache: Map<string, { id: string; root: string } | null>) {
+  if (!file.includes(`${sep}node_modules${sep}`)) return undefined
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const known = cache.get(dir)
+    if (known !== undefined) return known ?? undefined
+    const manifest = join(dir, 'package.json')
+    if (existsSync(manifest)) {
+      const { name, version } = JSON.parse(readFileSync(manifest, 'utf8'))
+      if (name && version) {
+        const found = { id: `${name}@${version}`, root: dir }
+        cache.set(dir, found)
+        return found
+      }
+    }
+  }
+  return undefined
+}
+
+function manifestOf(service: string, moduleIds: string[]): BundleManifest {
+  const cache = new Map<string, { id: string; root: string } | null>()
+  const packages = new Set<string>()
+  const files = new Map<string, string[]>()
+  for (const id of moduleIds) {
+    const pkg = packageOf(id, cache)
+    if (!pkg) continue
+    packages.add(pkg.id)
+    files.set(pkg.id, [...(files.get(pkg.id) ?? []), relative(pkg.root, id)])
+  }
+  const patches: BundleManifest['patches'] = {}
+  for (const patch of patchMarkers()) {
+    const bundled = files.get(patch.pkg) ?? []
+    patches[patch.pkg] = patch.files
+      .filter((file) => bundled.includes(file))
+      .map((file) => {
+        const id = moduleIds.find((m) =>
+          m.endsWith(`${sep}${patch.pkg.slice(0, patch.pkg.lastIndexOf('@'))}${sep}${file}`),
+        )
+        return {
+          file,
+          patched: id !== undefined && readFileSync(id, 'utf8').includes(patch.marker),
+        }
+      })
+  }
+  return { service, packages: [...packages].sort(), patches }
+}
+
+/** Where Swagger UI's package lives beside the bundle: its files at <dist>/swagger-ui/static. */
+const SWAGGER_UI = 'swagger-ui'
+
+/**
+ * @fastify/swagger-ui reads its page and serves its files from beside its own code
+ * (`<package>/static`, named from index.js and from lib/routes.js): in the bundle each of its
+ * modules names the matching directory under <dist>/swagger-ui instead.
+ */
+function swaggerUiFiles(packageDir: string): Plugin {
+  return {
+    name: 'ferry:swagger-ui-files',
+    transform(code, id) {
+      if (!id.startsWith(`${packageDir}${sep}`) || !code.includes('__dirname')) return null
+      const dir = join(SWAGGER_UI, relative(packageDir, dirname(id)))
+        .split(sep)
+        .join('/')
+      return code.replaceAll(
+        /\b__dirname\b/g,
+        `(import.meta.dirname + ${JSON.stringify(`/${dir}`)})`,
+      )
+    },
+  }
+}
+
+export async function bundle(
+  service: string,
+  out = join(ROOT, 'services', service),
+): Promise<Bundle> {
+  if (!(SERVICES as readonly string[]).includes(service)) {
+    throw new Error(`no service '${service}': one of ${SERVICES.join(', ')}`)
+  }
+  const source = join(ROOT, 'services', service)
+  const fromKit = createRequire(join(ROOT, 'packages', 'kit', 'package.json'))
+  const swaggerUi = dirname(fromKit.resolve('@fastify/swagger-ui/package.json'))
+  const dist = join(out, 'dist')
+  rmSync(dist, { recursive: true, force: true })
+  const result = await build({
+    input: join(source, 'src', 'main.ts'),
+    platform: 'node',
+    cwd: source,
+    // pino-pretty is loaded only for LOG_PRETTY in development; the image has no use for it.
+    external: ['pino-pretty'],
+    plugins: [swaggerUiFiles(swaggerUi)],
+    transform: {
+      // Any other CommonJS code that names its own directory gets the bundle's.
+      define: { __dirname: 'import.meta.dirname', __filename: 'import.meta.filename' },
+    },
+    output: { dir: dist, format: 'esm', minify: true, codeSplitting: false, sourcemap: false },
+    logLevel: 'warn',
+  })
+  cpSync(join(swaggerUi, 'static'), join(dist, SWAGGER_UI, 'static'), { recursive: true })
+  if (resolve(out) !== resolve(source) && existsSync(join(source, 'migrations'))) {
+    rmSync(join(out, 'migrations'), { recursive: true, force: true })
+    cpSync(join(source, 'migrations'), join(out, 'migrations'), { recursive: true })
+  }
+  const chunk = result.output.find((o) => o.type === 'chunk' && o.isEntry)
+  if (chunk?.type !== 'chunk') throw new Error(`rolldown wrote no entry for ${service}`)
+  const manifest = manifestOf(service, chunk.moduleIds)
+  writeFileSync(join(dist, 'bundle.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+  return { main: join(dist, chunk.fileName), bytes: Buffer.byteLength(chunk.code), manifest }
+}
+
+if (import.meta.main) {
+  const [service, out] = process.argv.slice(2)
+  if (!service) {
+    console.error(`usage: node deploy/src/bundle.ts <${SERVICES.join('|')}> [out]`)
+    process.exit(2)
+  }
+  const { main, bytes } = await bundle(service, out && resolve(out))
+  console.log(`${service}: ${main} (${(bytes / 1e6).toFixed(2)} MB)`)
+}
