@@ -58,7 +58,7 @@ async function realPathRow(timing: Timing): Promise<Row> {
   const reference = await loadProcess(bare, timing).finally(() => bare.stop())
   const standin = await startStandin({ [TOKEN_PARAM]: BENCH_TOKEN })
   try {
-    const service = await startProcess('ingest-api', serviceMain('ingest-api'), {
+    const service = await startProcess('ingest-api', await serviceMain('ingest-api'), {
       ...awsEnv(standin.endpoint),
       SQS_QUEUE_URL: standin.queueUrl('ingest'),
       SSM_TOKEN_PARAM: TOKEN_PARAM,

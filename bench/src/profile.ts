@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { hammer } from './http-load.ts'
 import { BENCH_TOKEN, envelopeBody, INGEST_BODY } from './payload.ts'
 import { summarizeProfile } from './profile-summary.ts'
-import { LOG_DIR, type RealProcess, serviceMain, startProcess } from './real-process.ts'
+import { LOG_DIR, type RealProcess, serviceSource, startProcess } from './real-process.ts'
 import { awsEnv, type Standin, startStandin } from './standin/client.ts'
 
 const TOKEN_PARAM = '/bench/ingest-token'
@@ -49,7 +49,8 @@ async function profile(name: 'ingest' | 'worker', seconds: number): Promise<void
   const startedAt = performance.now()
   const service = await startProcess(
     name,
-    serviceMain(name === 'ingest' ? 'ingest-api' : name),
+    // The sources, not the minified bundle, so the profile names ferry's and its packages' functions.
+    serviceSource(name === 'ingest' ? 'ingest-api' : name),
     env,
     ['--cpu-prof', `--cpu-prof-dir=${dir}`],
   )

@@ -1,18 +1,31 @@
-// A service as production runs it: its own `src/main.ts` (or a reference server) in a process of
-// its own, configured only by its environment, its log lines written to a file as a container's
-// stdout would be. The bench reads its CPU time and memory from /proc.
+// A service as production runs it: its own `src/main.ts` bundled as its image runs it (or a
+// reference server) in a process of its own, configured only by its environment, its log lines
+// written to a file as a container's stdout would be. The bench reads its CPU time and memory from /proc.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdirSync, openSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { bundle } from '@ferry/deploy/bundle'
 import { cpuSeconds, highWaterMb, rssMb } from './process-stats.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
 const STARTUP_MS = 60_000
 
-/** `services/<name>/src/main.ts`. */
-export const serviceMain = (name: string) => join(ROOT, 'services', name, 'src', 'main.ts')
+/** `services/<name>/src/main.ts`, the sources as development runs them. */
+export const serviceSource = (name: string) => join(ROOT, 'services', name, 'src', 'main.ts')
+
+/**
+ * The service as its image runs it: `src/main.ts` bundled by deploy/src/bundle.ts into a
+ * directory of its own under the system's temporary directory (built once per run), its
+ * `dist/main.js`.
+ */
+export async function serviceMain(name: string): Promise<string> {
+  const built = bundles.get(name) ?? bundle(name, join(tmpdir(), 'ferry-bench-bundles', name))
+  bundles.set(name, built)
+  return (await built).main
+}
+const bundles = new Map<string, ReturnType<typeof bundle>>()
 
 /** Where the processes' log files go, one per process and run. */
 export const LOG_DIR = join(tmpdir(), 'ferry-bench-logs')

@@ -56,7 +56,7 @@ async function standinRow(n: number): Promise<Row> {
 
 /** Drains `n` messages with the worker's real main.ts against the stand-in over HTTP. */
 async function realWorker(standin: Standin, n: number) {
-  const worker = await startProcess('worker', serviceMain('worker'), {
+  const worker = await startProcess('worker', await serviceMain('worker'), {
     ...awsEnv(standin.endpoint),
     SQS_QUEUE_URL: standin.queueUrl('ingest'),
     S3_BUCKET: 'payloads',

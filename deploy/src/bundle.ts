@@ -1,10 +1,10 @@
-// Compiles one service into what its image runs: `src/main.ts` and everything it imports in one
-// minified ES module, so the container starts plain JavaScript with no node_modules, no
+// Compiles one service into what its image runs: `src/main.ts` and everything it imports in
+// minified ES modules (one, plus a chunk per part imported only on demand), so the container starts plain JavaScript with no node_modules, no
 // TypeScript loader and no source it never calls.
 //
 //   node deploy/src/bundle.ts <service> [out]    (out defaults to services/<service>/dist/..)
 //
-// writes <out>/dist/main.js, <out>/dist/swagger-ui/static/ (Swagger UI's files, which
+// writes <out>/dist/main.js (and its chunks), <out>/dist/swagger-ui/static/ (Swagger UI's files, which
 // @fastify/swagger-ui reads from beside its code) and <out>/migrations/ where the service has them (main.ts finds
 // them at ../migrations from its own file, as it does from src/), and <out>/dist/bundle.json:
 // the packages the bundle holds and, for each patch in patches/, the patched files it took in and
@@ -144,7 +144,9 @@ export async function bundle(
       // Any other CommonJS code that names its own directory gets the bundle's.
       define: { __dirname: 'import.meta.dirname', __filename: 'import.meta.filename' },
     },
-    output: { dir: dist, format: 'esm', minify: true, codeSplitting: false, sourcemap: false },
+    // What the sources import dynamically (the SDK's credential providers for other sources than
+    // the task role's, …) stays in chunks of its own, loaded only if used: about 9 MB less RSS.
+    output: { dir: dist, format: 'esm', minify: true, sourcemap: false },
     logLevel: 'warn',
   })
   cpSync(join(swaggerUi, 'static'), join(dist, SWAGGER_UI, 'static'), { recursive: true })
@@ -152,11 +154,16 @@ export async function bundle(
     rmSync(join(out, 'migrations'), { recursive: true, force: true })
     cpSync(join(source, 'migrations'), join(out, 'migrations'), { recursive: true })
   }
-  const chunk = result.output.find((o) => o.type === 'chunk' && o.isEntry)
-  if (chunk?.type !== 'chunk') throw new Error(`rolldown wrote no entry for ${service}`)
-  const manifest = manifestOf(service, chunk.moduleIds)
+  const chunks = result.output.flatMap((o) => (o.type === 'chunk' ? [o] : []))
+  const entry = chunks.find((c) => c.isEntry)
+  if (!entry) throw new Error(`rolldown wrote no entry for ${service}`)
+  const manifest = manifestOf(
+    service,
+    chunks.flatMap((c) => c.moduleIds),
+  )
   writeFileSync(join(dist, 'bundle.json'), `${JSON.stringify(manifest, null, 2)}\n`)
-  return { main: join(dist, chunk.fileName), bytes: Buffer.byteLength(chunk.code), manifest }
+  const bytes = chunks.reduce((sum, c) => sum + Buffer.byteLength(c.code), 0)
+  return { main: join(dist, entry.fileName), bytes, manifest }
 }
 
 if (import.meta.main) {
