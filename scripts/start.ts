@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { startEmbeddedPostgres } from '@ferry/db/embedded'
-import { devSecret, type LocalContext, type LocalService } from '@ferry/kit'
+import { devSecret, type LocalContext, type LocalService } from '@ferry/kit/local'
 import { LOCAL_PATHS } from './start/local-paths.ts'
 import { type Service, spawnService, stopAll, waitUntilReady } from './start/services.ts'
 
