@@ -3,13 +3,13 @@
 // itself in with a `src/local.ts` exporting `port` and `localEnv(context)`.
 //
 // The banner appears once every service's /ready answers 200; a service that fails to start is
-// named with its last log lines and the command exits 1. Ctrl-C (or SIGTERM) stops the services,
-// then the database. FERRY_DATA_DIR moves .data/, FERRY_PORT_OFFSET moves every port.
+// named with its last log lines and the command exits 1. Ctrl-C (or SIGTERM, SIGHUP, or the exit
+// of the process that started it) stops the services, then the database. FERRY_DATA_DIR moves .data/, FERRY_PORT_OFFSET moves every port.
 import { existsSync, mkdirSync, readdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { startEmbeddedPostgres } from '@ferry/db/embedded'
-import { devSecret, type LocalContext, type LocalService } from '@ferry/kit'
+import { devSecret, type LocalContext, type LocalService } from '@ferry/kit/local'
 import { LOCAL_PATHS } from './start/local-paths.ts'
 import { type Service, spawnService, stopAll, waitUntilReady } from './start/services.ts'
 
@@ -55,13 +55,24 @@ async function main(): Promise<number> {
     return stopping
   }
   let interrupted = false
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => {
-      if (!interrupted) console.log(`\nferry: ${signal}: stopping the services, then PostgreSQL…`)
-      interrupted = true
-      void stop()
-    })
+  const interrupt = (why: string) => {
+    if (!interrupted) console.log(`\nferry: ${why}: stopping the services, then PostgreSQL…`)
+    interrupted = true
+    void stop()
   }
+  // SIGHUP: the terminal closed. PostgreSQL runs in a process group of its own, so only this
+  // process can stop it.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => interrupt(signal))
+  }
+  // npm passes a SIGTERM on to the shell it runs this script in, which dies without passing it
+  // on: this process is then left without its parent and without a signal.
+  const parent = process.ppid
+  setInterval(() => {
+    if (process.ppid !== parent) interrupt('the process that started it exited')
+  }, 250).unref()
+  // Output to a terminal that closed or a pipe whose reader exited must not stop the shutdown.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined)
 
   const launch = async (name: string) => {
     const dir = join(root, 'services', name)

@@ -15,8 +15,16 @@ export interface Started {
  * Starts scripts/start.ts on `dataDir` with every port moved by `portOffset`, in its own process
  * group; its output (stdout and stderr) is collected.
  */
-export function startServices(dataDir: string, portOffset: number): Started {
-  const child = spawn(process.execPath, ['scripts/start.ts'], {
+export function startServices(
+  dataDir: string,
+  portOffset: number,
+  options: { viaShell?: boolean } = {},
+): Started {
+  // viaShell: under a shell that does not exec it, as `npm start` runs its script (`sh -c`).
+  const [command, args]: [string, string[]] = options.viaShell
+    ? ['sh', ['-c', '"$0" scripts/start.ts || exit $?', process.execPath]]
+    : [process.execPath, ['scripts/start.ts']]
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, FERRY_DATA_DIR: dataDir, FERRY_PORT_OFFSET: String(portOffset) },
     stdio: ['ignore', 'pipe', 'pipe'],

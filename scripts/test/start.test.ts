@@ -4,7 +4,7 @@ import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs
 import { createServer, type Server } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { interrupt, poll, type Started, startServices, untilBanner } from './npm-start.ts'
 
 // Ports of their own, so a developer's own `npm start` on 3000–3003 does not collide.
@@ -157,5 +157,48 @@ describe('npm start when a service cannot start', () => {
     expect(started.output()).not.toContain('services ready')
     // PostgreSQL removes its pid file when it has shut down cleanly.
     await expect(postgresPid(dataDir)).rejects.toThrow(/ENOENT/)
+  }, 120_000)
+})
+
+describe('npm start when it loses its terminal or the shell npm runs it in', () => {
+  let started: Started | undefined
+  afterEach(async () => {
+    // Whatever a failed assertion left running: the whole group, as a Ctrl-C would.
+    if (!started?.child.pid) return
+    try {
+      process.kill(-started.child.pid, 'SIGINT')
+    } catch {}
+    await new Promise((r) => setTimeout(r, 3000))
+  })
+
+  it('stops the services and PostgreSQL when SIGTERM reaches only the shell npm ran it in', async () => {
+    // npm forwards a SIGTERM to its script's shell, which dies without passing it on: the
+    // node process running start.ts is left with no parent and no signal.
+    const dataDir = join(dir, 'orphaned')
+    started = startServices(dataDir, OFFSET, { viaShell: true })
+    await untilBanner(started)
+    const pg = await postgresPid(dataDir)
+    process.kill(started.child.pid ?? 0, 'SIGTERM')
+    await started.exited
+    await poll(async () => (alive(pg) ? undefined : true), 30_000)
+    await poll(async () =>
+      (await fetch(`http://127.0.0.1:${port.worker}/health`).then(
+        () => false,
+        () => true,
+      ))
+        ? true
+        : undefined,
+    )
+    expect(started.output()).toContain('stopping the services, then PostgreSQL')
+  }, 120_000)
+
+  it('stops PostgreSQL when the terminal closes (SIGHUP to the whole group)', async () => {
+    const dataDir = join(dir, 'hangup')
+    started = startServices(dataDir, OFFSET)
+    await untilBanner(started)
+    const pg = await postgresPid(dataDir)
+    process.kill(-(started.child.pid ?? 0), 'SIGHUP')
+    await started.exited
+    await poll(async () => (alive(pg) ? undefined : true), 30_000)
   }, 120_000)
 })

@@ -1,6 +1,6 @@
 import { join } from 'node:path'
-import { subscribeLocalQueue } from '@ferry/cloud'
-import { devSecret, type LocalContext, type LocalService, writePrivate } from '@ferry/kit'
+import { subscribeLocalQueue } from '@ferry/cloud/topic/local'
+import { devSecret, type LocalContext, type LocalService, writePrivate } from '@ferry/kit/local'
 import { signHs256 } from './jwt.ts'
 
 /** `npm start` runs the api here on the embedded default. */

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { devSecret, type LocalContext, type LocalService } from '@ferry/kit'
+import { devSecret, type LocalContext, type LocalService } from '@ferry/kit/local'
 
 /** `npm start` runs the clearinghouse here on the embedded default. */
 export const port = 3003

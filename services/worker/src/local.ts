@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
-import { devSecret, type LocalContext, type LocalService } from '@ferry/kit'
+import { devSecret, type LocalContext, type LocalService } from '@ferry/kit/local'
 
 /** `npm start` runs the worker here on the embedded default. */
 export const port = 3002
