@@ -31,7 +31,8 @@ function postRequests(): autocannon.Request[] {
   ]
 }
 
-async function measure(api: Api, kind: 'get' | 'post', seconds: number, warmup: number) {
+/** Runs the benchmark's load on the api at `url` for a number of seconds: GETs of the seeded user, or POSTs of new users. */
+export function apiLoad(url: string, kind: 'get' | 'post') {
   const token = signHs256(
     kind === 'get' ? { sub: BENCH_USER } : { sub: 'bench-admin', roles: ['admin'] },
     API_SECRET,
@@ -39,14 +40,18 @@ async function measure(api: Api, kind: 'get' | 'post', seconds: number, warmup: 
   )
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
   const requests = postRequests()
-  const run = (duration: number) =>
+  return (duration: number) =>
     kind === 'get'
-      ? hammer(`${api.url}/users/${BENCH_USER}`, CONNECTIONS, duration, { headers })
-      : hammer(`${api.url}/users/personal`, CONNECTIONS, duration, {
+      ? hammer(`${url}/users/${BENCH_USER}`, CONNECTIONS, duration, { headers })
+      : hammer(`${url}/users/personal`, CONNECTIONS, duration, {
           method: 'POST',
           headers,
           requests,
         })
+}
+
+async function measure(api: Api, kind: 'get' | 'post', seconds: number, warmup: number) {
+  const run = apiLoad(api.url, kind)
   if (warmup > 0) await run(warmup)
   const load = await run(seconds)
   const { peak_rss_mb } = await api.stats()

@@ -1,8 +1,12 @@
-// `node src/profile.ts ingest|worker [seconds]`: runs a service's real main.ts under
-// `--cpu-prof` against the AWS stand-in with the benchmark's load, then prints where its CPU went
-// while loaded (startup left out) and where the profile is, for Chrome DevTools or speedscope.
+// `node src/profile.ts ingest|worker|api [seconds]`: runs a service under `--cpu-prof` with the
+// benchmark's load, then prints where its CPU went while loaded (startup left out) and where the
+// profile is, for Chrome DevTools or speedscope. ingest and worker: the service's real main.ts
+// against the AWS stand-in; api: the api bench's own server (src/servers/api.ts, DATABASE_URL)
+// under its POST /users/personal load.
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { apiLoad } from './api.ts'
+import { SERVERS, startServer } from './children.ts'
 import { hammer } from './http-load.ts'
 import { BENCH_TOKEN, envelopeBody, INGEST_BODY } from './payload.ts'
 import { summarizeProfile } from './profile-summary.ts'
@@ -60,17 +64,41 @@ async function profile(name: 'ingest' | 'worker', seconds: number): Promise<void
         ? await loadIngest(service, seconds)
         : await loadWorker(service, standin, seconds)
     await service.stop()
-    const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) ?? '')
-    console.log(summarizeProfile(file, (loadedAt - startedAt) / 1000))
-    console.log(`profile: ${file}`)
+    printSummary(dir, (loadedAt - startedAt) / 1000)
   } finally {
     await service.stop()
     await standin.stop()
   }
 }
 
+function printSummary(dir: string, skipSeconds: number) {
+  const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) ?? '')
+  console.log(summarizeProfile(file, skipSeconds))
+  console.log(`profile: ${file}`)
+}
+
+async function profileApi(seconds: number): Promise<void> {
+  const dir = join(LOG_DIR, `profile-api-${Date.now()}`)
+  const startedAt = performance.now()
+  const api = await startServer<{ port: number }, unknown>(join(SERVERS, 'api.ts'), [], {
+    NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${dir}`,
+  })
+  try {
+    const run = apiLoad(api.url, 'post')
+    await run(3)
+    const loadedAt = performance.now()
+    const load = await run(seconds)
+    console.error(`api: ${Math.round(load.rps)} POST /users/personal per second while profiled`)
+    await api.stop()
+    printSummary(dir, (loadedAt - startedAt) / 1000)
+  } finally {
+    await api.stop()
+  }
+}
+
 if (import.meta.main) {
   const [name = 'ingest', seconds = '15'] = process.argv.slice(2)
-  if (name !== 'ingest' && name !== 'worker') throw new Error('profile ingest or worker')
-  await profile(name, Number(seconds))
+  if (name === 'api') await profileApi(Number(seconds))
+  else if (name === 'ingest' || name === 'worker') await profile(name, Number(seconds))
+  else throw new Error('profile ingest, worker or api')
 }
