@@ -10,6 +10,19 @@ function clockTicks(): number {
   return ticksPerSecond
 }
 
+/**
+ * CPU seconds the whole machine has been busy so far, all cores together (/proc/stat: user, nice,
+ * system, irq, softirq and steal; idle and iowait left out).
+ */
+export function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? ''
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number)
+  return (
+    [user, nice, system, irq, softirq, steal].reduce<number>((a, b) => a + (b ?? 0), 0) /
+    clockTicks()
+  )
+}
+
 /** User + system CPU seconds `pid` has used so far (0 once it is gone). */
 export function cpuSeconds(pid: number): number {
   try {

@@ -20,6 +20,7 @@ async function loop(kind: string, url: string, seconds: number, concurrency: num
     return insertRecord(db.sql, KINDS.personal, { user_id, name: 'Ref', email: 'ref@example.com' })
   }
   const started = performance.now()
+  const cpu = process.cpuUsage()
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
@@ -30,6 +31,7 @@ async function loop(kind: string, url: string, seconds: number, concurrency: num
     }),
   )
   const elapsed = (performance.now() - started) / 1000
+  const { user, system } = process.cpuUsage(cpu)
   await db.close()
   latencies.sort((a, b) => a - b)
   return {
@@ -37,6 +39,7 @@ async function loop(kind: string, url: string, seconds: number, concurrency: num
     p50_ms: percentile(latencies, 50),
     p99_ms: percentile(latencies, 99),
     peak_rss_mb: peakRssMb(),
+    cpu_us: (user + system) / Math.max(latencies.length, 1),
   }
 }
 
