@@ -344,6 +344,27 @@ describe('issue 16 probe round against the four services (embedded default)', ()
         headers: { ...json, authorization: 'Bearer wrong' },
         body: '{"data":',
       },
+      {
+        probe: 'an unknown field beside data',
+        expected: [422],
+        path: '/ingest',
+        headers: ingestJson,
+        body: JSON.stringify({ data: email(), source: 'crm' }),
+      },
+      {
+        probe: 'a __proto__ key',
+        expected: [400],
+        path: '/ingest',
+        headers: ingestJson,
+        body: `{"data":${JSON.stringify(email())},"__proto__":{"admin":true}}`,
+      },
+      {
+        probe: 'email_timestream of 30 digits',
+        expected: [400],
+        path: '/ingest',
+        headers: ingestJson,
+        body: JSON.stringify({ data: email({ email_timestream: '9'.repeat(30) }) }),
+      },
     ])
 
     const apiJson = { ...json, ...user }
@@ -438,6 +459,55 @@ describe('issue 16 probe round against the four services (embedded default)', ()
         path: '/files/upload',
         ...upload('page.html', '<p>hi</p>'),
       },
+      {
+        probe: 'a Range past any file',
+        expected: [416],
+        path: '/files/download/page.html',
+        headers: { ...user, range: 'bytes=99999999999999999999-' },
+      },
+      {
+        probe: 'a Range that is not one',
+        expected: [200, 416],
+        path: '/files/download/page.html',
+        headers: { ...user, range: 'bytes=--1,x' },
+      },
+      {
+        probe: 'a __proto__ key',
+        expected: [400],
+        path: '/users/personal',
+        headers: apiJson,
+        body: '{"user_id":"probe-user","name":"a","__proto__":{"admin":true}}',
+      },
+      {
+        probe: 'a 300-character user id',
+        expected: [403, 404, 414, 422],
+        path: `/users/${'u'.repeat(300)}/personal`,
+        headers: user,
+      },
+      {
+        probe: 'a JWT whose sub is not a string',
+        expected: [401],
+        path: '/users/probe-user/personal',
+        headers: { authorization: `Bearer ${jwt({ sub: { $ne: null } })}` },
+      },
+      {
+        probe: 'a 12 KB bearer token',
+        expected: [401],
+        path: '/users/probe-user/personal',
+        headers: { authorization: `Bearer ${'a'.repeat(12_000)}` },
+      },
+      {
+        probe: 'a listing prefix climbing out',
+        expected: [200, 400, 422],
+        path: '/files/list?prefix=../../',
+        headers: user,
+      },
+      {
+        probe: 'a trace context that is not one',
+        expected: [404],
+        path: '/users/probe-user/personal',
+        headers: { ...user, traceparent: `00-${'z'.repeat(32)}-${'0'.repeat(16)}-01` },
+      },
     ])
 
     // Presigned GET forgeries: every change to a real URL is refused, never a 5xx or the file.
@@ -515,6 +585,12 @@ describe('issue 16 probe round against the four services (embedded default)', ()
       },
       { probe: 'limit=1e309', expected: [422], path: '/files?limit=1e309', headers: operator },
       {
+        probe: 'a status that is not one',
+        expected: [422],
+        path: '/files?status=x',
+        headers: operator,
+      },
+      {
         probe: 'a cursor that is not one',
         expected: [422],
         path: '/files?cursor=abc',
@@ -543,6 +619,13 @@ describe('issue 16 probe round against the four services (embedded default)', ()
         path: '/dlq/redrive',
         headers: { ...json, ...operator },
         body: `{"message_ids":${deep(10_000)}}`,
+      },
+      {
+        probe: 'a redrive of an empty id',
+        expected: [422],
+        path: '/dlq/redrive',
+        headers: { ...json, ...operator },
+        body: '{"message_ids":[""]}',
       },
     ])
 
