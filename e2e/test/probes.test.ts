@@ -490,6 +490,24 @@ describe('issue 16 probe round against the four services (embedded default)', ()
         path: '/users/probe-user/personal',
         headers: { authorization: `Bearer ${jwt({ sub: { $ne: null } })}` },
       },
+      ...[
+        ['{"alg":"HS256"}', 'null'],
+        ['{"alg":"HS256"}', '[]'],
+        ['{"alg":"HS256"}', '"sub"'],
+        ['{"alg":"HS256"}', '{"sub":"probe-user","exp":"soon"}'],
+        ['null', '{"sub":"probe-user"}'],
+        ['{"alg":"HS256","kid":{}}', '{"sub":"probe-user"}'],
+        ['{"alg":["HS256"]}', '{"sub":"probe-user"}'],
+        ['{"alg":"RS256"}', '{"sub":"probe-user"}'],
+        ['not json', '{"sub":"probe-user"}'],
+      ].map(([header, payload]) => ({
+        probe: `a JWT with header ${header} and payload ${payload}`,
+        expected: [401],
+        path: '/users/probe-user/personal',
+        headers: {
+          authorization: `Bearer ${[header, payload].map((p) => Buffer.from(p as string).toString('base64url')).join('.')}.c2ln`,
+        },
+      })),
       {
         probe: 'a 12 KB bearer token',
         expected: [401],
