@@ -20,7 +20,13 @@ const TokenField = Type.Optional(
   }),
 )
 
-export const IngestRequest = Type.Object({ token: TokenField, data: EmailData })
+/**
+ * The request around the payload: an unknown field beside `data` is a 422 naming it (a client's
+ * typo or an extra it expects kept must not vanish); fields inside `data` are the payload's own.
+ */
+const closed = { additionalProperties: false } as const
+
+export const IngestRequest = Type.Object({ token: TokenField, data: EmailData }, closed)
 export type IngestRequest = Static<typeof IngestRequest>
 
 export const Accepted = Type.Object({
@@ -32,14 +38,17 @@ export type Accepted = Static<typeof Accepted>
 
 export const MAX_BATCH_ITEMS = 500
 
-export const BatchRequest = Type.Object({
-  token: TokenField,
-  items: Type.Array(Type.Object({ data: Type.Unknown() }), {
-    minItems: 1,
-    maxItems: MAX_BATCH_ITEMS,
-    description: 'Each item is validated and published on its own',
-  }),
-})
+export const BatchRequest = Type.Object(
+  {
+    token: TokenField,
+    items: Type.Array(Type.Object({ data: Type.Unknown() }, closed), {
+      minItems: 1,
+      maxItems: MAX_BATCH_ITEMS,
+      description: 'Each item is validated and published on its own',
+    }),
+  },
+  closed,
+)
 export type BatchRequest = Static<typeof BatchRequest>
 
 export const BatchResult = Type.Union([

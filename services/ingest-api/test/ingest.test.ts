@@ -128,6 +128,27 @@ describe('POST /ingest', () => {
     expect((await post(t, { data: 'x' }, bearer)).statusCode).toBe(422)
   })
 
+  it('answers 422 naming an unknown field beside data, instead of dropping it', async () => {
+    const res = await post(t, { data: email(), source: 'crm' }, bearer)
+    expect(res.statusCode).toBe(422)
+    expect(res.json().errors).toEqual([{ path: '/source', message: 'is not allowed' }])
+  })
+
+  it('answers 422 naming an unknown field of a batch or of its item', async () => {
+    const top = await post(t, { items: [{ data: email() }], priority: 1 }, bearer, '/ingest/batch')
+    expect(top.statusCode).toBe(422)
+    expect(top.json().errors).toEqual([{ path: '/priority', message: 'is not allowed' }])
+    const item = await post(t, { items: [{ data: email(), id: 7 }] }, bearer, '/ingest/batch')
+    expect(item.statusCode).toBe(422)
+    expect(item.json().errors).toEqual([{ path: '/items/0/id', message: 'is not allowed' }])
+  })
+
+  it('keeps unknown fields inside data: the payload is published as sent', async () => {
+    expect((await post(t, { data: email({ extra: { a: 1 } }) }, bearer)).statusCode).toBe(200)
+    const [message] = (await t.drain(1)) as { data: { extra: unknown } }[]
+    expect(message?.data.extra).toEqual({ a: 1 })
+  })
+
   it('answers 400 for a body that is not JSON', async () => {
     const res = await post(t, '{"data": ', bearer)
     expect(res.statusCode).toBe(400)
