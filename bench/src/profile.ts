@@ -1,8 +1,12 @@
 // `node src/profile.ts ingest|worker [seconds]`: runs a service's real main.ts under
 // `--cpu-prof` against the AWS stand-in with the benchmark's load, then prints where its CPU went
 // while loaded (startup left out) and where the profile is, for Chrome DevTools or speedscope.
+// `node src/profile.ts clearinghouse [records]` (DATABASE_URL set) does the same for the
+// clearinghouse loading one file of that many records (default 1,000,000) from the stand-in.
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileBody } from './clearinghouse.ts'
+import { loadThroughService } from './clearinghouse-real.ts'
 import { hammer } from './http-load.ts'
 import { BENCH_TOKEN, envelopeBody, INGEST_BODY } from './payload.ts'
 import { summarizeProfile } from './profile-summary.ts'
@@ -68,8 +72,29 @@ async function profile(name: 'ingest' | 'worker', seconds: number): Promise<void
   }
 }
 
+async function profileClearinghouse(records: number): Promise<void> {
+  const databaseUrl = process.env.DATABASE_URL
+  if (!databaseUrl?.startsWith('postgres')) throw new Error('set DATABASE_URL=postgres://…')
+  const dir = join(LOG_DIR, `profile-clearinghouse-${Date.now()}`)
+  const standin = await startStandin()
+  try {
+    const loaded = await loadThroughService(standin, databaseUrl, fileBody(records), records, [
+      '--cpu-prof',
+      `--cpu-prof-dir=${dir}`,
+    ])
+    const rate = Math.round(records / loaded.seconds)
+    console.error(`clearinghouse: ${records} records in ${loaded.seconds.toFixed(1)} s (${rate}/s)`)
+    const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.cpuprofile')) ?? '')
+    console.log(summarizeProfile(file, loaded.idleSeconds))
+    console.log(`profile: ${file}`)
+  } finally {
+    await standin.stop()
+  }
+}
+
 if (import.meta.main) {
-  const [name = 'ingest', seconds = '15'] = process.argv.slice(2)
-  if (name !== 'ingest' && name !== 'worker') throw new Error('profile ingest or worker')
-  await profile(name, Number(seconds))
+  const [name = 'ingest', seconds] = process.argv.slice(2)
+  if (name === 'clearinghouse') await profileClearinghouse(Number(seconds ?? 1_000_000))
+  else if (name === 'ingest' || name === 'worker') await profile(name, Number(seconds ?? 15))
+  else throw new Error('profile ingest, worker or clearinghouse')
 }
