@@ -87,9 +87,11 @@ export async function loadThroughService(
       // Idle: migrated, listing an empty bucket every poll interval.
       await sleep(1000)
       const idleRssMb = service.rssMb()
-      await standin.seed(BUCKET, KEY, body)
+      // The clock starts once the stand-in holds the object: the service may list it before the
+      // seed's answer arrives, so nothing else comes between them.
       await standin.reset()
       const cpu = service.cpuSeconds()
+      await standin.seed(BUCKET, KEY, body)
       const started = performance.now()
       const deadline = Date.now() + DEADLINE_MS
       for (;;) {
