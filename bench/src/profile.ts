@@ -1,12 +1,16 @@
-// `node src/profile.ts ingest|worker|api [seconds]`: runs a service under `--cpu-prof` with the
-// benchmark's load, then prints where its CPU went while loaded (startup left out) and where the
-// profile is, for Chrome DevTools or speedscope. ingest and worker: the service's real main.ts
-// against the AWS stand-in; api: the api bench's own server (src/servers/api.ts, DATABASE_URL)
-// under its POST /users/personal load.
+// `node src/profile.ts ingest|worker|api|clearinghouse [seconds|records]`: runs a service under
+// `--cpu-prof` with the benchmark's load, then prints where its CPU went while loaded (startup
+// left out) and where the profile is, for Chrome DevTools or speedscope. ingest and worker: the
+// service's real main.ts (its sources) against the AWS stand-in; api: the api bench's own server
+// (src/servers/api.ts, DATABASE_URL) under its POST /users/personal load; clearinghouse
+// (DATABASE_URL): its main.ts loading one file of that many records (default 1,000,000) from the
+// stand-in.
 import { readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { apiLoad } from './api.ts'
 import { SERVERS, startServer } from './children.ts'
+import { fileBody } from './clearinghouse.ts'
+import { loadThroughService } from './clearinghouse-real.ts'
 import { hammer } from './http-load.ts'
 import { BENCH_TOKEN, envelopeBody, INGEST_BODY } from './payload.ts'
 import { summarizeProfile } from './profile-summary.ts'
@@ -96,9 +100,32 @@ async function profileApi(seconds: number): Promise<void> {
   }
 }
 
+async function profileClearinghouse(records: number): Promise<void> {
+  const databaseUrl = process.env.DATABASE_URL
+  if (!databaseUrl?.startsWith('postgres')) throw new Error('set DATABASE_URL=postgres://…')
+  const dir = join(LOG_DIR, `profile-clearinghouse-${Date.now()}`)
+  const standin = await startStandin()
+  try {
+    const loaded = await loadThroughService(
+      standin,
+      databaseUrl,
+      fileBody(records),
+      records,
+      ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+      serviceSource('clearinghouse'),
+    )
+    const rate = Math.round(records / loaded.seconds)
+    console.error(`clearinghouse: ${records} records in ${loaded.seconds.toFixed(1)} s (${rate}/s)`)
+    printSummary(dir, loaded.idleSeconds)
+  } finally {
+    await standin.stop()
+  }
+}
+
 if (import.meta.main) {
-  const [name = 'ingest', seconds = '15'] = process.argv.slice(2)
-  if (name === 'api') await profileApi(Number(seconds))
-  else if (name === 'ingest' || name === 'worker') await profile(name, Number(seconds))
-  else throw new Error('profile ingest, worker or api')
+  const [name = 'ingest', seconds] = process.argv.slice(2)
+  if (name === 'clearinghouse') await profileClearinghouse(Number(seconds ?? 1_000_000))
+  else if (name === 'api') await profileApi(Number(seconds ?? 15))
+  else if (name === 'ingest' || name === 'worker') await profile(name, Number(seconds ?? 15))
+  else throw new Error('profile ingest, worker, api or clearinghouse')
 }

@@ -52,8 +52,9 @@ describe('pnpm bench --short', () => {
     expect(lines.filter((l) => !l.startsWith('| ---'))).toHaveLength(result.rows.length)
   })
 
-  it('has a real-path row and a logic-alone row for the ingest-api and the worker', () => {
-    for (const service of ['ingest-api', 'worker']) {
+  it('has a real-path row and a logic-alone row for each service (the clearinghouse needs PostgreSQL)', () => {
+    const services = ['ingest-api', 'worker', ...(hasDatabase ? ['clearinghouse'] : [])]
+    for (const service of services) {
       const rows = names().filter((n) => n.startsWith(service))
       expect(
         rows.filter((n) => n.includes('real path')),
@@ -74,9 +75,18 @@ describe('pnpm bench --short', () => {
     }
   })
 
-  it.runIf(hasDatabase)('has the clearinghouse row and both api rows on PostgreSQL', () => {
-    expect(names().filter((n) => n.startsWith('clearinghouse'))).toHaveLength(1)
+  it.runIf(hasDatabase)('has both clearinghouse rows and both api rows on PostgreSQL', () => {
+    expect(names().filter((n) => n.startsWith('clearinghouse'))).toHaveLength(2)
     expect(names().filter((n) => n.startsWith('api '))).toHaveLength(2)
+  })
+
+  it.runIf(hasDatabase)('says how much of the clearinghouse’s real path is the S3 read', () => {
+    const row = result.rows.find(
+      (r) => r.name.startsWith('clearinghouse') && r.name.includes('real path'),
+    )
+    const [, read, total] = /S3 read (\d+\.\d+) s of (\d+\.\d+) s/.exec(row?.note ?? '') ?? []
+    expect(Number(read), row?.note).toBeGreaterThan(0)
+    expect(Number(read), row?.note).toBeLessThan(Number(total))
   })
 
   it('gives every row a throughput, a peak RSS and a reference or the reason it has none', () => {

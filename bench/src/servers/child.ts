@@ -1,10 +1,15 @@
 // The child's side of ../children.ts: announce the port over IPC, answer 'stats', stop on SIGTERM.
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
+import { highWaterMb } from '../process-stats.ts'
 
-/** This process's peak resident set so far, in MiB. */
+/**
+ * This process's peak resident set so far, in MiB: VmHWM, not getrusage's maxRSS, which Linux
+ * carries over a fork and exec — a child's maxRSS is at least its parent's RSS when it forked
+ * (the bench process holding a 94 MB file made a 60 MB reader report 396 MB).
+ */
 export function peakRssMb(): number {
-  return process.resourceUsage().maxRSS / 1024
+  return highWaterMb(process.pid) ?? process.resourceUsage().maxRSS / 1024
 }
 
 /** Prints one JSON line: the result a runJson() parent reads. */

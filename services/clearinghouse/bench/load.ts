@@ -9,6 +9,7 @@
 // schema, dropped after.
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -58,17 +59,33 @@ async function loadChild(dir: string, databaseUrl: string): Promise<void> {
     })
     if (!claim) throw new Error('nothing to claim')
     const started = performance.now()
+    const cpuBefore = process.cpuUsage()
     const result = await loadInTransaction(db.sql, store, claim, {
       signal: new AbortController().signal,
     })
     const seconds = (performance.now() - started) / 1000
     const usage = process.resourceUsage()
     const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6
-    const peakRssMb = usage.maxRSS / 1024
-    const figures = { ...result, seconds, cpuSeconds, peakRssMb }
+    const loadCpu = process.cpuUsage(cpuBefore)
+    const loadCpuSeconds = (loadCpu.user + loadCpu.system) / 1e6
+    const peakRssMb = peakResidentMb() ?? usage.maxRSS / 1024
+    const figures = { ...result, seconds, cpuSeconds, loadCpuSeconds, peakRssMb }
     process.stdout.write(`${JSON.stringify(figures)}\n`)
   } finally {
     await db.close()
+  }
+}
+
+/**
+ * This process's peak resident set (VmHWM), in MiB; undefined off Linux. Not getrusage's maxRSS:
+ * Linux carries that over fork and exec, so this child's would be at least its parent's RSS.
+ */
+function peakResidentMb(): number | undefined {
+  try {
+    const kb = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]
+    return kb === undefined ? undefined : Number(kb) / 1024
+  } catch {
+    return undefined
   }
 }
 
@@ -114,7 +131,8 @@ async function main(): Promise<void> {
     const seconds = Number(r.seconds)
     if (process.argv.includes('--json')) {
       const rate = Math.round(Number(r.records) / seconds)
-      console.log(JSON.stringify({ 'records/s': rate, peak_rss_mb: Number(r.peakRssMb) }))
+      const figures = { peak_rss_mb: Number(r.peakRssMb), load_cpu_s: Number(r.loadCpuSeconds) }
+      console.log(JSON.stringify({ 'records/s': rate, ...figures }))
       return
     }
     console.table({
