@@ -188,7 +188,7 @@ kill_strays() {
   local pid
   [ -f "$STRAYS" ] || return 0
   while read -r pid; do
-    { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q 'node src/main.ts' &&
+    { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q 'node dist/main.js' &&
       kill -KILL "$pid" 2>/dev/null || true
   done <"$STRAYS"
   rm -f "$STRAYS"

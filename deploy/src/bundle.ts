@@ -50,6 +50,55 @@ export function patchMarkers(): { pkg: string; files: string[]; marker: string }
   })
 }
 
+/**
+ * Packages only development needs: every devDependency in the workspace that no workspace
+ * package needs at run time (the AWS SDK clients some services list as devDependencies come in
+ * through @ferry/cloud, so they are allowed).
+ */
+export function devOnlyPackages(): string[] {
+  const manifests = ['.', 'scripts', 'e2e', 'bench', 'deploy'].map((p) =>
+    join(ROOT, p, 'package.json'),
+  )
+  for (const group of ['services', 'packages']) {
+    for (const name of readdirSync(join(ROOT, group))) {
+      manifests.push(join(ROOT, group, name, 'package.json'))
+    }
+  }
+  const dev = new Set<string>()
+  const prod = new Set<string>()
+  for (const manifest of manifests.filter((m) => existsSync(m))) {
+    const pkg = JSON.parse(readFileSync(manifest, 'utf8'))
+    for (const name of Object.keys(pkg.devDependencies ?? {})) dev.add(name)
+    for (const name of Object.keys(pkg.dependencies ?? {})) prod.add(name)
+  }
+  return [...dev].filter((name) => !prod.has(name)).sort()
+}
+
+/**
+ * What is wrong with a bundle, in words (empty when nothing is): it must hold postgres.js where
+ * the service uses a database, every patched file it took in must hold its patch, and it must
+ * hold none of the `devOnly` packages.
+ */
+export function bundleProblems(
+  manifest: BundleManifest,
+  usesDb: boolean,
+  devOnly: string[],
+): string[] {
+  const problems: string[] = []
+  if (usesDb && !manifest.packages.some((p) => p.startsWith('postgres@'))) {
+    problems.push('the bundle holds no postgres.js')
+  }
+  for (const [patch, files] of Object.entries(manifest.patches)) {
+    if (manifest.packages.includes(patch) && files.length === 0) {
+      problems.push(`the bundle holds ${patch} but none of its patched files`)
+    }
+    for (const f of files) if (!f.patched) problems.push(`${patch}/${f.file} lacks the patch`)
+  }
+  const dev = devOnly.filter((name) => manifest.packages.some((p) => p.startsWith(`${name}@`)))
+  if (dev.length) problems.push(`dev-only packages bundled: ${dev.join(', ')}`)
+  return problems
+}
+
 /** The package a bundled file belongs to (its nearest package.json with a name), or undefined for workspace sources. */
 function packageOf(file: string, cache: Map<string, { id: string; root: string } | null>) {
   if (!file.includes(`${sep}node_modules${sep}`)) return undefined
@@ -137,6 +186,9 @@ export async function bundle(
     input: join(source, 'src', 'main.ts'),
     platform: 'node',
     cwd: source,
+    // Type stripping needs no tsconfig (the sources use erasable syntax only), and an image's
+    // pruned tree has no tsconfig.base.json for the packages' tsconfig.json to extend.
+    tsconfig: false,
     // pino-pretty is loaded only for LOG_PRETTY in development; the image has no use for it.
     external: ['pino-pretty'],
     plugins: [swaggerUiFiles(swaggerUi)],

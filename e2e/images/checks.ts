@@ -1,5 +1,6 @@
-import { lstat, readdir, readFile, realpath } from 'node:fs/promises'
+import { lstat, readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { type BundleManifest, bundleProblems, devOnlyPackages } from '@ferry/deploy/bundle'
 import { ROOT } from '../src/index.ts'
 import { buildah, type ImageConfig, imageConfig } from './buildah.ts'
 
@@ -29,88 +30,29 @@ async function readJson(path: string): Promise<Record<string, Record<string, str
 }
 
 /**
- * Packages only development needs: every devDependency in the workspace that no workspace
- * package needs at run time (the AWS SDK clients some services list as devDependencies come in
- * through @ferry/cloud, so they are allowed).
+ * The image carries the bundle alone: no node_modules, and a dist/bundle.json (what
+ * deploy/src/bundle.ts recorded) without problems.
  */
-export async function devOnlyPackages(): Promise<string[]> {
-  const manifests = ['package.json', 'scripts', 'e2e', 'bench'].map((p) =>
-    join(ROOT, p.endsWith('.json') ? p : `${p}/package.json`),
-  )
-  for (const group of ['services', 'packages']) {
-    for (const name of await readdir(join(ROOT, group))) {
-      manifests.push(join(ROOT, group, name, 'package.json'))
-    }
-  }
-  const dev = new Set<string>()
-  const prod = new Set<string>()
-  for (const manifest of manifests) {
-    const pkg = await readJson(manifest).catch(() => undefined)
-    for (const name of Object.keys(pkg?.devDependencies ?? {})) dev.add(name)
-    for (const name of Object.keys(pkg?.dependencies ?? {})) prod.add(name)
-  }
-  return [...dev].filter((name) => !prod.has(name)).sort()
-}
-
-/** The patched files of each patch in patches/ and a line the patch adds to them. */
-async function patchMarkers(): Promise<{ pkg: string; files: string[]; marker: string }[]> {
-  const dir = join(ROOT, 'patches')
-  const out = []
-  for (const name of await readdir(dir)) {
-    const text = await readFile(join(dir, name), 'utf8')
-    const files = [...text.matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1] ?? '')
-    const marker = text
-      .split('\n')
-      .find((l) => l.startsWith('+') && !l.startsWith('+++') && l.slice(1).trim() !== '')
-    if (!marker) throw new Error(`patches/${name} adds no line`)
-    out.push({ pkg: name.replace(/\.patch$/, ''), files, marker: marker.slice(1).trim() })
-  }
-  return out
-}
-
-/** pnpm's directory name for a package: `@scope/name@1.0.0` → `@scope+name@1.0.0`. */
-const storeName = (spec: string) => spec.replace('/', '+')
-
-async function checkPatches(rootfs: string, usesDb: boolean): Promise<string[]> {
-  const store = join(rootfs, 'app/node_modules/.pnpm')
-  const entries = await readdir(store)
+async function checkBundle(rootfs: string, usesDb: boolean): Promise<string[]> {
   const problems: string[] = []
-  for (const patch of await patchMarkers()) {
-    const copies = entries.filter((e) => e.startsWith(`${storeName(patch.pkg)}`))
-    const name = patch.pkg.slice(0, patch.pkg.lastIndexOf('@'))
-    if (copies.length === 0) {
-      if (name === 'postgres' && usesDb) problems.push(`${patch.pkg} is not installed`)
-      continue
-    }
-    for (const copy of copies) {
-      for (const file of patch.files) {
-        const text = await readFile(join(store, copy, 'node_modules', name, file), 'utf8')
-        if (!text.includes(patch.marker)) problems.push(`${copy}/${file} lacks the patch`)
-      }
-    }
-    if (name === 'postgres' && usesDb) {
-      const resolved = await realpath(join(rootfs, 'app/packages/db/node_modules/postgres'))
-      const copy = resolved.slice(store.length + 1).split('/')[0] ?? ''
-      if (!resolved.startsWith(store) || !copies.includes(copy)) {
-        problems.push(`@ferry/db resolves postgres to ${resolved}, not a patched copy`)
-      }
-    }
+  if (
+    await lstat(join(rootfs, 'app/node_modules')).then(
+      () => true,
+      () => false,
+    )
+  ) {
+    problems.push('/app/node_modules exists: the image should carry the bundle alone')
   }
-  return problems
-}
-
-async function checkDevPackages(rootfs: string): Promise<string[]> {
-  const entries = await readdir(join(rootfs, 'app/node_modules/.pnpm'))
-  const found = []
-  for (const name of await devOnlyPackages()) {
-    if (entries.some((e) => e.startsWith(`${storeName(name)}@`))) found.push(name)
-  }
-  return found.length ? [`dev-only packages installed: ${found.join(', ')}`] : []
+  const manifest = (await readJson(join(rootfs, 'app/dist/bundle.json')).catch(
+    () => undefined,
+  )) as unknown as BundleManifest | undefined
+  if (!manifest) return [...problems, 'no /app/dist/bundle.json: not built by deploy/src/bundle.ts']
+  return [...problems, ...bundleProblems(manifest, usesDb, devOnlyPackages())]
 }
 
 /**
- * Checks one image against its contract (non-root user, health check, the patched postgres.js
- * where the service uses a database, no dev-only packages) and measures what it adds to the base
+ * Checks one image against its contract (non-root user, health check, the bundle alone with the
+ * patched postgres.js where the service uses a database and no dev-only packages) and measures what it adds to the base
  * (`baseBytes`, measured the same way). The file checks read the file system of `container`, a
  * working container of the image, from the host (`buildah mount`).
  */
@@ -128,9 +70,8 @@ export async function checkImage(
   }
   if (!config.Healthcheck?.Test?.join(' ').includes('/health')) problems.push('no HEALTHCHECK')
   const rootfs = await buildah('mount', container)
-  const manifest = await readJson(join(rootfs, `app/services/${service}/package.json`))
+  const manifest = await readJson(join(ROOT, 'services', service, 'package.json'))
   const usesDb = '@ferry/db' in (manifest.dependencies ?? {})
-  problems.push(...(await checkPatches(rootfs, usesDb)))
-  problems.push(...(await checkDevPackages(rootfs)))
+  problems.push(...(await checkBundle(rootfs, usesDb)))
   return { addedBytes: (await treeBytes(rootfs)) - baseBytes, problems, config }
 }

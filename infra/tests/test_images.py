@@ -4,8 +4,9 @@ and ECS use it the same way.
 These tests read the Dockerfile and hold it to the contract: the service's own pruned closure, a
 base that is an argument defaulting to the official Node 24 Debian slim image pinned by digest, a
 non-root runtime with NODE_ENV=production and PORT=8080, a health check on /health, and
-`node src/main.ts` with no init process of its own (ECS and compose supply one). .ci/images.sh
-builds, checks, boots and smoke-tests the four images for real.
+`node dist/main.js` (the service bundled by deploy/src/bundle.ts, copied alone into the runtime
+stage) with no init process of its own (ECS and compose supply one). .ci/images.sh builds,
+checks, boots and smoke-tests the four images for real.
 """
 
 import json
@@ -53,9 +54,16 @@ def test_the_build_prunes_to_the_service_argument(service):
     package = json.loads((REPO / "services" / service / "package.json").read_text())
     assert package["name"] == f"@ferry/{service}"
     runs = " ".join(values(instructions(), "RUN"))
-    assert 'turbo prune "@ferry/${SERVICE}" --docker' in runs
+    assert 'turbo prune "@ferry/${SERVICE}" @ferry/deploy --docker' in runs
     assert "pnpm install --frozen-lockfile --prod" in runs
-    assert "pnpm deploy" not in runs, "pnpm deploy copies packages under node_modules"
+    assert 'node deploy/src/bundle.ts "${SERVICE}" /image' in runs
+
+
+def test_the_runtime_stage_carries_the_bundle_alone():
+    # No node_modules and no sources: only what bundle.ts wrote (dist/, migrations/).
+    assert values(runtime(), "COPY") == ["--from=build /image /app"]
+    ignored = (REPO / ".dockerignore").read_text().split()
+    assert {"deploy/*", "!deploy/package.json", "!deploy/src"} <= set(ignored)
 
 
 def test_every_stage_is_the_base_argument_pinned_to_node_24_slim_by_digest():
@@ -71,9 +79,9 @@ def test_every_stage_is_the_base_argument_pinned_to_node_24_slim_by_digest():
 def test_the_runtime_stage_runs_the_service_as_non_root_without_an_init_of_its_own():
     steps = runtime()
     assert values(steps, "USER") == ["1000:1000"]
-    assert values(steps, "WORKDIR")[-1] == "/app/services/${SERVICE}"
+    assert values(steps, "WORKDIR")[-1] == "/app"
     assert values(steps, "ENTRYPOINT") == []
-    assert values(steps, "CMD") == ['["node", "src/main.ts"]']
+    assert values(steps, "CMD") == ['["node", "dist/main.js"]']
     text = DOCKERFILE.read_text()
     assert "tini" not in text and "apk " not in text
 
