@@ -9,6 +9,7 @@ must exist, and the defects of issue 15 stay fixed (presign expiry, S3 events, o
 CORS).
 """
 
+import fnmatch
 import json
 import os
 import subprocess
@@ -157,6 +158,21 @@ def test_browsers_may_use_presigned_urls_of_the_files_bucket():
     assert {"GET", "PUT", "POST"} <= set(texts(rule, "AllowedMethod"))
 
 
+
+# CD's smoke test (deploy/ecs-deploy.sh smoke) proves a service ready by every container of its
+# tasks being HEALTHY; for the worker and the clearinghouse, which no load balancer reaches, the
+# readiness probe container is the only thing that calls /ready.
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_task_runs_the_readiness_probe_the_smoke_test_reads(service):
+    definition = call("ecs", "DescribeTaskDefinition", {"taskDefinition": f"{CLUSTER}-{service}"})
+    (probe,) = [c for c in definition["taskDefinition"]["containerDefinitions"] if c["name"] == "ready"]
+    app = container(service)
+    assert probe["essential"] is False  # a dependency outage must not restart the task
+    assert probe["image"] == app["image"]  # so CD's image change reaches it too
+    port = app["portMappings"][0]["containerPort"]
+    command = " ".join(probe["healthCheck"]["command"])
+    assert f"http://127.0.0.1:{port}/ready" in command, command
+
 @pytest.mark.parametrize("service", SERVICES)
 def test_an_init_process_runs_as_pid_1_of_every_app_container(service):
     assert container(service)["linuxParameters"]["initProcessEnabled"] is True
@@ -200,6 +216,56 @@ def test_each_environment_has_a_cd_role_that_reaches_only_it(env, other):
     document = unquote(texts(inline, "PolicyDocument")[0])
     assert f"ferry-{env}" in document
     assert f"ferry-{other}" not in document and f"ferry/{other}/" not in document
+
+
+
+def cd_statements(env: str) -> dict[str, dict]:
+    inline = query(
+        "iam", "GetRolePolicy", {"RoleName": f"ferry-github-cd-{env}", "PolicyName": "deploy-services"},
+        "2010-05-08",
+    )
+    document = json.loads(unquote(texts(inline, "PolicyDocument")[0]))
+    return {s["Sid"]: s for s in document["Statement"]}
+
+
+def allows(patterns, arn: str) -> bool:
+    """Whether an IAM resource pattern (or list of them) matches the ARN (`*` and `?` wildcards)."""
+    patterns = [patterns] if isinstance(patterns, str) else patterns
+    return any(fnmatch.fnmatchcase(arn, p) for p in patterns)
+
+
+# The names CD's role policy builds (bootstrap's modules/github-oidc) must be the names envs/dev
+# really gave its cluster, services, task definitions, roles and deploy parameters: a pattern
+# that matched nothing would leave CD unable to deploy on AWS, which moto does not enforce.
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_dev_cd_role_reaches_every_dev_resource_cd_touches_and_prod_reaches_none(service):
+    definition = call("ecs", "DescribeTaskDefinition", {"taskDefinition": f"{CLUSTER}-{service}"})[
+        "taskDefinition"
+    ]
+    service_arn = service_description(service)["serviceArn"]
+    (cluster_arn,) = [
+        c["clusterArn"] for c in call("ecs", "DescribeClusters", {"clusters": [CLUSTER]})["clusters"]
+    ]
+    parameter_arns = [
+        call("ssm", "GetParameter", {"Name": f"/ferry/{ENV}/deploy/{name}"})["Parameter"]["ARN"]
+        for name in (f"image-tag/{service}", "base-url")
+    ]
+    wanted = {
+        "DeployServices": [service_arn],
+        "ReadServices": [service_arn],
+        "ReadClusters": [cluster_arn],
+        "PassTaskRoles": [definition["taskRoleArn"], definition["executionRoleArn"]],
+        "ReadDeployedTagsAndUrls": parameter_arns,
+    }
+    for env, reaches in (("dev", True), ("prod", False)):
+        statements = cd_statements(env)
+        for sid, arns in wanted.items():
+            for arn in arns:
+                assert allows(statements[sid]["Resource"], arn) is reaches, (env, sid, arn)
+        condition = statements["DeployServices"]["Condition"]["ArnLike"]["ecs:task-definition"]
+        assert allows(condition, definition["taskDefinitionArn"]) is reaches, (env, condition)
+        listing = statements["ListServiceTasks"]["Condition"]["ArnEquals"]["ecs:cluster"]
+        assert allows(listing, cluster_arn) is reaches, (env, listing)
 
 
 def test_every_service_and_database_alarms():

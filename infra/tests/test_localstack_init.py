@@ -92,3 +92,14 @@ def test_the_apis_presigned_urls_point_where_the_host_reaches_localstack():
     assert api["S3_PUBLIC_ENDPOINT"] == "http://localhost:4566"
     assert "127.0.0.1:4566:4566" in COMPOSE["services"]["localstack"]["ports"]
     assert api["AWS_ENDPOINT_URL"] == "http://localstack:4566"
+
+
+def test_browsers_on_the_host_may_use_the_files_buckets_presigned_urls(awslocal):
+    # The api presigns downloads (GET) and upload forms (POST) of FILES_BUCKET; a page served by
+    # another origin needs the bucket's CORS rule to use them.
+    bucket = COMPOSE["services"]["api"]["environment"]["FILES_BUCKET"]
+    assert bucket == f"{PREFIX}-files"
+    (rule,) = awslocal("s3api", "get-bucket-cors", "--bucket", bucket)["CORSRules"]
+    assert {"GET", "POST"} <= set(rule["AllowedMethods"])
+    assert rule["AllowedOrigins"] == ["*"]
+    assert rule["AllowedHeaders"] == ["*"]
