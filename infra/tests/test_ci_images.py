@@ -78,3 +78,61 @@ def test_the_build_stamp_follows_the_files_and_survives_a_deleted_tracked_file(t
     # and the run goes on (sha256sum fails on the missing file; that failed the whole step).
     (repo / "b.ts").unlink()
     assert stamp_of(repo) not in (first, changed)
+
+
+def test_a_cached_base_whose_node_does_not_run_stops_the_run(tmp_path):
+    # The base image is in the store but its size was never measured (a run died in between):
+    # measuring it also runs its node, and a node that does not run must stop the run, not
+    # leave a baseline that makes every image's "size added" wrong.
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "usr").mkdir(parents=True)
+    (rootfs / "usr" / "file").write_bytes(b"x" * 1000)
+    result = run(
+        f"""BASE=localhost/ferry-ci/node-base:test
+BASE_BYTES_FILE={tmp_path}/base.bytes
+bh() {{
+  case $1 in
+    inspect | umount | rm) return 0 ;;
+    from) echo ferry-ci-base-check ;;
+    mount) echo {rootfs} ;;
+    run) echo "exec: node: not found" >&2; return 127 ;;
+  esac
+}}
+{function("measure_base")}
+{function("make_base")}
+make_base
+echo continued""",
+        tmp_path,
+    )
+    assert result.returncode != 0
+    assert "continued" not in result.stdout
+    assert not (tmp_path / "base.bytes").exists()
+
+
+def test_a_cached_base_is_measured_once(tmp_path):
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "usr").mkdir(parents=True)
+    (rootfs / "usr" / "file").write_bytes(b"x" * 1000)
+    (rootfs / "usr" / "other").write_bytes(b"y" * 234)
+    result = run(
+        f"""BASE=localhost/ferry-ci/node-base:test
+BASE_BYTES_FILE={tmp_path}/base.bytes
+bh() {{
+  case $1 in
+    inspect | umount | rm | run) return 0 ;;
+    from) echo ferry-ci-base-check ;;
+    mount) echo {rootfs} ;;
+  esac
+}}
+{function("measure_base")}
+{function("make_base")}
+make_base
+echo continued""",
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "stand-in base localhost/ferry-ci/node-base:test (cached)",
+        "continued",
+    ]
+    assert (tmp_path / "base.bytes").read_text() == "1234\n"
