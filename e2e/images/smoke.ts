@@ -121,7 +121,7 @@ const table = [
     r.service,
     buildSeconds.get(r.service) ?? '',
     r.report ? mb(r.report.addedBytes) : '',
-    r.report?.problems.length ? 'FAILED' : 'ok',
+    r.report ? (r.report.problems.length ? 'FAILED' : 'ok') : 'not run',
     r.booted ? r.booted.readySeconds.toFixed(1) : 'no',
     r.smoke.length ? 'FAILED' : 'ok',
     r.stop ?? 'not started',
