@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { connect } from '@ferry/db'
-import { serviceMain, startProcess } from './real-process.ts'
+import { IMAGE_NODE_FLAGS, serviceMain, startProcess } from './real-process.ts'
 import { awsEnv, type Calls, type Standin } from './standin/client.ts'
 
 export const BUCKET = 'clearinghouse-bench'
@@ -56,7 +56,7 @@ async function freshSchema(databaseUrl: string) {
  * of `records` records) in the bucket once it is idle, and waits for the file to be COMPLETED.
  * Throws if the file fails, or if its record count or the rows stored are not `records`.
  * `nodeArgs` go to the service's node (e.g. --cpu-prof); `script` is what it runs, by default the
- * service bundled as its image runs it.
+ * service bundled as its image runs it (with the image's node flags).
  */
 export async function loadThroughService(
   standin: Standin,
@@ -83,7 +83,7 @@ export async function loadThroughService(
         POLL_INTERVAL: String(POLL_INTERVAL),
         OPERATOR_TOKEN,
       },
-      nodeArgs,
+      script ? nodeArgs : [...IMAGE_NODE_FLAGS, ...nodeArgs],
     )
     try {
       // Idle: migrated, listing an empty bucket every poll interval.

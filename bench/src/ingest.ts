@@ -8,7 +8,7 @@ import { SERVERS, startServer } from './children.ts'
 import { type HttpLoad, hammer } from './http-load.ts'
 import type { BenchOptions, BenchOutcome } from './options.ts'
 import { BENCH_TOKEN, INGEST_BODY } from './payload.ts'
-import { type RealProcess, serviceMain, startProcess } from './real-process.ts'
+import { IMAGE_NODE_FLAGS, type RealProcess, serviceMain, startProcess } from './real-process.ts'
 import type { Figures, Row } from './report.ts'
 import type { IngestStats } from './servers/ingest.ts'
 import { awsEnv, startStandin } from './standin/client.ts'
@@ -58,11 +58,16 @@ async function realPathRow(timing: Timing): Promise<Row> {
   const reference = await loadProcess(bare, timing).finally(() => bare.stop())
   const standin = await startStandin({ [TOKEN_PARAM]: BENCH_TOKEN })
   try {
-    const service = await startProcess('ingest-api', await serviceMain('ingest-api'), {
-      ...awsEnv(standin.endpoint),
-      SQS_QUEUE_URL: standin.queueUrl('ingest'),
-      SSM_TOKEN_PARAM: TOKEN_PARAM,
-    })
+    const service = await startProcess(
+      'ingest-api',
+      await serviceMain('ingest-api'),
+      {
+        ...awsEnv(standin.endpoint),
+        SQS_QUEUE_URL: standin.queueUrl('ingest'),
+        SSM_TOKEN_PARAM: TOKEN_PARAM,
+      },
+      IMAGE_NODE_FLAGS,
+    )
     const measured = await (async () => {
       const idle = service.rssMb()
       if (timing.warmup > 0) await hammer(`${service.url}/ingest`, CONNECTIONS, 1, REQUEST)

@@ -6,7 +6,7 @@ import { mkdirSync, openSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { bundle } from '@ferry/deploy/bundle'
+import { bundle, imageNodeFlags } from '@ferry/deploy/bundle'
 import { cpuSeconds, highWaterMb, rssMb } from './process-stats.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
@@ -26,6 +26,9 @@ export async function serviceMain(name: string): Promise<string> {
   return (await built).main
 }
 const bundles = new Map<string, ReturnType<typeof bundle>>()
+
+/** The node options the image gives its bundle (deploy/Dockerfile's CMD): run serviceMain() with them. */
+export const IMAGE_NODE_FLAGS = imageNodeFlags()
 
 /** Where the processes' log files go, one per process and run. */
 export const LOG_DIR = join(tmpdir(), 'ferry-bench-logs')

@@ -7,7 +7,7 @@ import { runJson, SERVERS } from './children.ts'
 import type { BenchOptions, BenchOutcome } from './options.ts'
 import { envelopeBody } from './payload.ts'
 import { SQS_REQUESTS } from './probes.ts'
-import { serviceMain, startProcess } from './real-process.ts'
+import { IMAGE_NODE_FLAGS, serviceMain, startProcess } from './real-process.ts'
 import type { Figures, Row } from './report.ts'
 import { awsEnv, type Standin, startStandin } from './standin/client.ts'
 import { CONCURRENCY, type DrainResult, STANDIN_PUT_MS } from './worker-settings.ts'
@@ -56,11 +56,16 @@ async function standinRow(n: number): Promise<Row> {
 
 /** Drains `n` messages with the worker's real main.ts against the stand-in over HTTP. */
 async function realWorker(standin: Standin, n: number) {
-  const worker = await startProcess('worker', await serviceMain('worker'), {
-    ...awsEnv(standin.endpoint),
-    SQS_QUEUE_URL: standin.queueUrl('ingest'),
-    S3_BUCKET: 'payloads',
-  })
+  const worker = await startProcess(
+    'worker',
+    await serviceMain('worker'),
+    {
+      ...awsEnv(standin.endpoint),
+      SQS_QUEUE_URL: standin.queueUrl('ingest'),
+      S3_BUCKET: 'payloads',
+    },
+    IMAGE_NODE_FLAGS,
+  )
   try {
     // Idle: listening, long-polling an empty queue.
     await new Promise((r) => setTimeout(r, 1000))

@@ -51,6 +51,20 @@ export function patchMarkers(): { pkg: string; files: string[]; marker: string }
 }
 
 /**
+ * The node options the image's CMD gives before `dist/main.js` (deploy/Dockerfile's last CMD),
+ * so that whatever runs a bundle outside an image (the bench, the tests) runs it the same way.
+ */
+export function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(join(ROOT, 'deploy', 'Dockerfile'), 'utf8')
+  const cmd = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)].at(-1)?.[1]
+  const argv = cmd ? (JSON.parse(cmd) as string[]) : []
+  if (argv[0] !== 'node' || argv.at(-1) !== 'dist/main.js') {
+    throw new Error(`deploy/Dockerfile's CMD is not ["node", …, "dist/main.js"]: ${cmd}`)
+  }
+  return argv.slice(1, -1)
+}
+
+/**
  * Packages only development needs: every devDependency in the workspace that no workspace
  * package needs at run time (the AWS SDK clients some services list as devDependencies come in
  * through @ferry/cloud, so they are allowed).

@@ -1,5 +1,5 @@
-// The bundle each image runs (src/bundle.ts), started the way the image starts it: `node
-// dist/main.js` from a directory with no node_modules anywhere above it, configured by its
+// The bundle each image runs (src/bundle.ts), started the way the image starts it: the image's
+// `node <flags> dist/main.js` from a directory with no node_modules anywhere above it, configured by its
 // environment alone (here the same local drivers `npm start` gives it).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
@@ -14,6 +14,7 @@ import {
   bundle,
   bundleProblems,
   devOnlyPackages,
+  imageNodeFlags,
   SERVICES,
 } from '../src/bundle.ts'
 
@@ -56,7 +57,7 @@ async function start(service: string): Promise<Running> {
   })
   env.set(service, serviceEnv)
   let output = ''
-  const child = spawn(process.execPath, ['dist/main.js'], {
+  const child = spawn(process.execPath, [...imageNodeFlags(), 'dist/main.js'], {
     cwd: out,
     env: {
       PATH: process.env.PATH ?? '',
