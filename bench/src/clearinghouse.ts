@@ -1,5 +1,5 @@
 // The clearinghouse loading one N-record file into PostgreSQL, two lines. The real path: its own
-// main.ts reading the file from a bucket of the AWS stand-in (another process) through its S3
+// main.ts (bundled as its image runs it) reading the file from a bucket of the AWS stand-in (another process) through its S3
 // driver, the AWS SDK over HTTP (./clearinghouse-real.ts); beside it, the time a bare GetObject of
 // the same object takes (servers/s3-read.ts). Logic alone: its claim → stream → insert path from a
 // local bucket (its own bench/load.ts, a child process). Both beside `psql \copy` of the same
@@ -189,7 +189,7 @@ async function realPathRow(databaseUrl: string, n: number, reference: Figures | 
       .map(([operation, count]) => `${count} ${operation}`)
       .join(', ')
     const row: Row = {
-      name: `clearinghouse, ${n.toLocaleString('en-US')}-record file, real path: main.ts, S3 driver over HTTP, default LOG_LEVEL`,
+      name: `clearinghouse, ${n.toLocaleString('en-US')}-record file, real path: main.ts bundled as in the image, S3 driver over HTTP, default LOG_LEVEL`,
       unit: 'records/s',
       measured: {
         throughput: rate,

@@ -1,5 +1,5 @@
-// ingest-api, two lines. The real path: its own main.ts at the default LOG_LEVEL (info) with its
-// log lines going to a file, the AWS SDK talking HTTP to the AWS stand-in in another process,
+// ingest-api, two lines. The real path: its own main.ts, bundled as its image runs it, at the
+// default LOG_LEVEL (info) with its log lines going to a file, the AWS SDK talking HTTP to the AWS stand-in in another process,
 // beside a bare Fastify route with Fastify's default request logging to a file. Logic alone: the
 // app built in-process with in-process SQS/SSM stand-ins and logging at warn, beside a bare route.
 // The load generator (autocannon) runs in this process.
@@ -81,7 +81,7 @@ async function realPathRow(timing: Timing): Promise<Row> {
     const ratio = measured.load.rps / reference.load.rps
     const failed = measured.load.failures + reference.load.failures
     return {
-      name: `ingest-api POST /ingest, real path: main.ts, SDK over HTTP, LOG_LEVEL=info, ${CONNECTIONS} clients`,
+      name: `ingest-api POST /ingest, real path: main.ts bundled as in the image, SDK over HTTP, LOG_LEVEL=info, ${CONNECTIONS} clients`,
       unit: 'req/s',
       measured: measured.figures,
       reference: { label: 'bare Fastify, default logging', ...reference.figures },

@@ -1,5 +1,5 @@
-// The worker, two lines. The real path: its own main.ts at the default LOG_LEVEL, the AWS SDK
-// over HTTP to the AWS stand-in in another process, beside the raw SDK calls from a bare loop.
+// The worker, two lines. The real path: its own main.ts, bundled as its image runs it, at the
+// default LOG_LEVEL, the AWS SDK over HTTP to the AWS stand-in in another process, beside the raw SDK calls from a bare loop.
 // Logic alone: the app built in-process with in-process stand-ins, beside raw PutObject calls.
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -117,7 +117,7 @@ async function realPathRow(n: number): Promise<Row> {
     const throughput = worker.figures.throughput
     const ratio = throughput / (loop.messages / loop.seconds)
     return {
-      name: `worker, ${n.toLocaleString('en-US')} messages, real path: main.ts, SDK over HTTP, LOG_LEVEL=info`,
+      name: `worker, ${n.toLocaleString('en-US')} messages, real path: main.ts bundled as in the image, SDK over HTTP, LOG_LEVEL=info`,
       unit: 'msg/s',
       measured: worker.figures,
       reference: {
