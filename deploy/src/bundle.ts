@@ -1,15 +1,16 @@
-// Compiles one service into what its image runs: `src/main.ts` and everything it imports in
-// minified ES modules (one, plus a chunk per part imported only on demand), so the container starts plain JavaScript with no node_modules, no
-// TypeScript loader and no source it never calls.
+// Compiles one service into what its image runs: `src/main.ts` and everything it imports as
+// minified ES modules (one, plus a chunk per part the sources import only on demand), so the
+// container starts plain JavaScript with no node_modules, no TypeScript loader and no source it
+// never calls.
 //
-//   node deploy/src/bundle.ts <service> [out]    (out defaults to services/<service>/dist/..)
+//   node deploy/src/bundle.ts <service> [out]    (out defaults to services/<service>)
 //
-// writes <out>/dist/main.js (and its chunks), <out>/dist/swagger-ui/static/ (Swagger UI's files, which
-// @fastify/swagger-ui reads from beside its code) and <out>/migrations/ where the service has them (main.ts finds
-// them at ../migrations from its own file, as it does from src/), and <out>/dist/bundle.json:
-// the packages the bundle holds and, for each patch in patches/, the patched files it took in and
-// whether each held the patch (the image checks read it; the image has no node_modules to look
-// into). Development and tests keep running the .ts sources.
+// writes <out>/dist/main.js and its chunks; <out>/dist/swagger-ui/static/ (Swagger UI's files,
+// which @fastify/swagger-ui reads from beside its code); <out>/migrations/ where the service has
+// them (main.ts finds them at ../migrations from its own file, as it does from src/); and
+// <out>/dist/bundle.json: the packages the bundle holds and, for each patch in patches/, the
+// patched files it took in and whether each held the patch (the image checks read it; the image
+// has no node_modules to look into). Development and tests keep running the .ts sources.
 import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join, relative, resolve, sep } from 'node:path'
@@ -30,7 +31,10 @@ export interface BundleManifest {
   service: string
   /** `name@version` of every package with code in the bundle, sorted. */
   packages: string[]
-  /** Per patch in patches/ (`postgres@3.4.9`): each patched file the bundle took in, and whether it held the patch. */
+  /**
+   * Per patch in patches/ (`postgres@3.4.9`): each patched file the bundle took in, and whether
+   * it held the patch.
+   */
   patches: Record<string, { file: string; patched: boolean }[]>
 }
 
@@ -113,7 +117,10 @@ export function bundleProblems(
   return problems
 }
 
-/** The package a bundled file belongs to (its nearest package.json with a name), or undefined for workspace sources. */
+/**
+ * The package a bundled file belongs to (its nearest package.json with a name and a version), or
+ * undefined for the workspace's own sources.
+ */
 function packageOf(file: string, cache: Map<string, { id: string; root: string } | null>) {
   if (!file.includes(`${sep}node_modules${sep}`)) return undefined
   for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
@@ -211,7 +218,7 @@ export async function bundle(
       define: { __dirname: 'import.meta.dirname', __filename: 'import.meta.filename' },
     },
     // What the sources import dynamically (the SDK's credential providers for other sources than
-    // the task role's, …) stays in chunks of its own, loaded only if used: about 9 MB less RSS.
+    // the task role's, …) stays in chunks of its own, loaded only if used.
     output: { dir: dist, format: 'esm', minify: true, sourcemap: false },
     logLevel: 'warn',
   })
