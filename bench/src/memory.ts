@@ -6,35 +6,12 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { createTestDatabase, type TestDatabase } from '@ferry/db/testing'
+import type { TestDatabase } from '@ferry/db/testing'
 import { SERVICES } from '@ferry/deploy/bundle'
-import type { LocalContext, LocalService } from '@ferry/kit/local'
+import { localEnv } from './local-env.ts'
 import { IMAGE_NODE_FLAGS, serviceMain, serviceSource, startProcess } from './real-process.ts'
 
-const ROOT = join(import.meta.dirname, '..', '..')
 const SETTLE_MS = 2000
-
-async function localEnv(service: string, dataDir: string, databases: TestDatabase[]) {
-  const { LOCAL_PATHS } = (await import(
-    pathToFileURL(join(ROOT, 'scripts', 'start', 'local-paths.ts')).href
-  )) as { LOCAL_PATHS: LocalContext['paths'] }
-  const local = (await import(
-    pathToFileURL(join(ROOT, 'services', service, 'src', 'local.ts')).href
-  )) as { port: number; localEnv(context: LocalContext): Promise<LocalService> }
-  const { env } = await local.localEnv({
-    dataDir,
-    port: local.port,
-    paths: LOCAL_PATHS,
-    local: (path) => `file://${join(dataDir, path)}`,
-    async database() {
-      const db = await createTestDatabase()
-      databases.push(db)
-      return db.url
-    },
-  })
-  return env
-}
 
 async function idleRss(name: string, script: string, env: Record<string, string>, flags: string[]) {
   const service = await startProcess(name, script, env, flags)

@@ -77,7 +77,9 @@ describe('pnpm bench --short', () => {
 
   it.runIf(hasDatabase)('has both clearinghouse rows and both api rows on PostgreSQL', () => {
     expect(names().filter((n) => n.startsWith('clearinghouse'))).toHaveLength(2)
-    expect(names().filter((n) => n.startsWith('api '))).toHaveLength(2)
+    const api = names().filter((n) => n.startsWith('api '))
+    expect(api.filter((n) => n.includes('real path'))).toHaveLength(2)
+    expect(api.filter((n) => n.includes('logic alone'))).toHaveLength(2)
   })
 
   it.runIf(hasDatabase)('says how much of the clearinghouse’s real path is the S3 read', () => {

@@ -12,7 +12,8 @@ import { Value } from '@sinclair/typebox/value'
 import { API_SECRET, BENCH_USER } from '../payload.ts'
 import { peakRssMb, serve } from './child.ts'
 
-async function seedUser(sql: Parameters<typeof insertRecord>[0]) {
+/** The bench user with all three records, as GET /users/{id} reads them. */
+export async function seedUser(sql: Parameters<typeof insertRecord>[0]) {
   await insertRecord(sql, KINDS.personal, {
     user_id: BENCH_USER,
     name: 'Bench User',
