@@ -3,7 +3,7 @@ import type { Readable } from 'node:stream'
 import { TextDecoder } from 'node:util'
 import { type GetResult, isCloudError, type ObjectStore } from '@ferry/cloud'
 import type { Sql, TransactionSql } from '@ferry/db'
-import { BatchInserter } from './batch-insert.ts'
+import { CopyInserter } from './copy-insert.ts'
 import { FileError } from './file-error.ts'
 import type { Claim } from './file-log.ts'
 import { type BatchLimits, type RecordSource, RecordSplitter } from './records.ts'
@@ -91,33 +91,39 @@ async function streamRecords(
 ): Promise<LoadResult> {
   const { key } = claim
   await tx`delete from processed_data where file_log_id = ${claim.id}`
-  const inserter = new BatchInserter(tx, claim.id)
+  const inserter = new CopyInserter(tx, claim.id, options.batch)
   const splitter = new RecordSplitter(key, inserter, options.batch)
   const hash = createHash('sha256')
   const decoder = new TextDecoder('utf-8', { fatal: true })
   let bytes = 0
-  const watch = watchBody(object.body, options.signal, options.readTimeoutMs)
   try {
-    for await (const chunk of object.body as AsyncIterable<Buffer>) {
-      watch.pause()
-      options.signal.throwIfAborted()
-      hash.update(chunk)
-      bytes += chunk.length
-      splitter.write(decode(decoder, key, chunk))
-      await inserter.ready()
-      watch.arm()
+    const watch = watchBody(object.body, options.signal, options.readTimeoutMs)
+    try {
+      for await (const chunk of object.body as AsyncIterable<Buffer>) {
+        watch.pause()
+        options.signal.throwIfAborted()
+        hash.update(chunk)
+        bytes += chunk.length
+        splitter.write(decode(decoder, key, chunk))
+        await inserter.ready()
+        watch.arm()
+      }
+    } finally {
+      watch.stop()
     }
-  } finally {
-    watch.stop()
+    options.signal.throwIfAborted()
+    if (bytes === 0) throw new FileError(`Empty file: ${key}`)
+    splitter.write(decode(decoder, key))
+    const { source, count } = splitter.end()
+    await inserter.finish()
+    const result = { records: count, bytes, hash: hash.digest('hex'), source, unchanged: false }
+    if (result.hash === claim.previousHash) throw new Unchanged({ ...result, unchanged: true })
+    return result
+  } catch (error) {
+    // A COPY still open would keep the savepoint from rolling back.
+    inserter.abort()
+    throw error
   }
-  options.signal.throwIfAborted()
-  if (bytes === 0) throw new FileError(`Empty file: ${key}`)
-  splitter.write(decode(decoder, key))
-  const { source, count } = splitter.end()
-  await inserter.finish()
-  const result = { records: count, bytes, hash: hash.digest('hex'), source, unchanged: false }
-  if (result.hash === claim.previousHash) throw new Unchanged({ ...result, unchanged: true })
-  return result
 }
 
 /**

@@ -6,16 +6,19 @@ export type RecordSource = 'array' | 'records' | 'data' | 'object'
 
 /** Receives records as the splitter finds them. */
 export interface RecordSink {
-  /** The next `count` records (objects), in file order, as the text of one JSON array. */
-  batch(json: string, count: number): void
+  /**
+   * The next record (an object), in file order: its exact text, and the JSON text of its
+   * top-level `type` member (the last one if the name repeats, as in jsonb), undefined if none.
+   */
+  record(json: string, typeJson: string | undefined): void
   /** Forget every record given so far: a `records` array came after a `data` array. */
   reset(): void
 }
 
 export interface BatchLimits {
-  /** Records per batch, default 10,000. */
+  /** Records per write to the database, default 10,000. */
   records?: number
-  /** Characters per batch, default 4 Mi, so huge records make small batches. */
+  /** Characters per write to the database, default 1 Mi. */
   chars?: number
   /** Largest record, in bytes of its UTF-8 text (MAX_RECORD_BYTES), default 16 MiB. */
   recordBytes?: number
@@ -36,11 +39,11 @@ const SCALAR_TYPES: Record<number, string> = {
 }
 
 /**
- * Splits a JSON document into batches of records while it streams, following the extraction
- * rules: a top-level array gives its elements; an object gives its `records` array, else its
- * `data` array, else itself. A batch is one contiguous slice of the source (records with the
- * commas between them), so records keep their exact text and numbers their precision, and a
- * batch costs a few string slices rather than one string per record.
+ * Splits a JSON document into records while it streams, following the extraction rules: a
+ * top-level array gives its elements; an object gives its `records` array, else its `data`
+ * array, else itself. Each record is a slice of the source, so records keep their exact text
+ * and numbers their precision; the text of its top-level `type` member comes with it, so that
+ * the sink need not parse the record.
  *
  * Memory: records of a `records`/`data` array stream whatever the order of the object's keys.
  * A `data` array that comes first streams tentatively and is reset if a `records` array follows.
@@ -52,8 +55,6 @@ const SCALAR_TYPES: Record<number, string> = {
  */
 export class RecordSplitter extends JsonScanner {
   readonly #sink: RecordSink
-  readonly #maxRecords: number
-  readonly #maxChars: number
   readonly #maxRecordBytes: number
   /** Byte offset where the open record (an object being captured) started, else -1. */
   #recordStart = -1
@@ -65,7 +66,6 @@ export class RecordSplitter extends JsonScanner {
   #source: RecordSource = 'array'
   #index = 0
   #count = 0
-  #spanCount = 0
   #memberKey: string | undefined
   #streamMember = false
   #recordsSeen = false
@@ -75,12 +75,15 @@ export class RecordSplitter extends JsonScanner {
   readonly #span = new Capture()
   readonly #object = new Capture()
   readonly #memberName = new Capture()
+  /** A member name of the open record, while it may be `type`. */
+  readonly #recordKey = new Capture()
+  #typeNext = false
+  readonly #typeValue = new Capture()
+  #typeJson: string | undefined
 
   constructor(key: string, sink: RecordSink, limits: BatchLimits = {}) {
     super(key)
     this.#sink = sink
-    this.#maxRecords = limits.records ?? 10_000
-    this.#maxChars = limits.chars ?? 4 * 1024 * 1024
     this.#maxRecordBytes = limits.recordBytes ?? DEFAULT_MAX_RECORD_BYTES
   }
 
@@ -99,7 +102,9 @@ export class RecordSplitter extends JsonScanner {
     }
     if (!this.#recordsSeen && !this.#dataSeen) {
       if (this.#objectTooLarge) this.#tooLarge(0)
-      this.#sink.batch(`[${this.#objectText ?? '{}'}]`, 1)
+      const text = this.#objectText ?? '{}'
+      const type: unknown = JSON.parse(text).type
+      this.#sink.record(text, type === undefined ? undefined : JSON.stringify(type))
       return { source: 'object', count: 1 }
     }
     if (!this.#recordsSeen && this.#dataError) throw new FileError(this.#dataError)
@@ -110,32 +115,39 @@ export class RecordSplitter extends JsonScanner {
   protected valueStart(_s: string, i: number, c: number, depth: number): void {
     if (depth === 0) this.#startTop(i, c)
     else if (depth === this.#captureDepth) this.#startRecord(i, c)
-    else if (depth === 1 && this.#top === 'object' && c === 91) this.#startArrayMember()
+    else if (this.#typeNext && depth === this.#captureDepth + 1) {
+      this.#typeNext = false
+      if (this.#recordStart >= 0) this.#typeValue.begin(i)
+    } else if (depth === 1 && this.#top === 'object' && c === 91) this.#startArrayMember()
   }
 
   protected valueEnd(s: string, end: number): void {
     const depth = this.stack.length
     if (depth === this.#captureDepth) {
       if (this.#span.active) this.#recordEnd(s, end)
+    } else if (this.#typeValue.active && depth === this.#captureDepth + 1) {
+      this.#typeJson = this.#typeValue.take(s, end)
     } else if (depth === 1 && this.#streamMember) {
-      this.#flush(s, end - 1)
       this.#streamMember = false
       this.#captureDepth = -1
     } else if (depth === 0) {
       if (this.#object.active) this.#endObject(s, end)
-      else this.#flush(s, end - 1)
     }
   }
 
   protected keyStart(i: number): void {
-    if (this.stack.length === 1 && this.#top === 'object') {
+    const depth = this.stack.length
+    if (depth === 1 && this.#top === 'object') {
       this.#memberKey = undefined
       this.#memberName.begin(i)
+    } else if (depth === this.#captureDepth + 1 && this.#recordStart >= 0) {
+      this.#recordKey.begin(i)
     }
   }
 
   protected keyEnd(s: string, end: number): void {
     if (this.#memberName.active) this.#memberKey = JSON.parse(this.#memberName.take(s, end))
+    else if (this.#recordKey.active) this.#typeNext = isTypeName(this.#recordKey, s, end)
   }
 
   protected chunkEnd(s: string): void {
@@ -155,6 +167,8 @@ export class RecordSplitter extends JsonScanner {
     this.#span.carry(s)
     this.#object.carry(s)
     this.#memberName.carry(s)
+    this.#recordKey.carry(s)
+    this.#typeValue.carry(s)
   }
 
   #startTop(i: number, c: number): void {
@@ -174,7 +188,8 @@ export class RecordSplitter extends JsonScanner {
     const index = this.#index++
     if (c === 123) {
       if (this.#dataError !== undefined) return
-      if (!this.#span.active) this.#span.begin(i)
+      this.#span.begin(i)
+      this.#typeJson = undefined
       this.#recordStart = this.bytesAt(i)
       this.#recordIndex = index
       return
@@ -193,10 +208,7 @@ export class RecordSplitter extends JsonScanner {
     }
     this.#recordStart = -1
     this.#count++
-    this.#spanCount++
-    if (this.#spanCount >= this.#maxRecords || this.#span.length(end) >= this.#maxChars) {
-      this.#flush(s, end)
-    }
+    this.#sink.record(this.#span.take(s, end), this.#typeJson)
   }
 
   #endObject(s: string, end: number): void {
@@ -222,14 +234,9 @@ export class RecordSplitter extends JsonScanner {
     if (this.#source !== 'data') throw new FileError(message)
     this.#dataError ??= message
     this.#span.stop()
+    this.#typeValue.stop()
+    this.#recordKey.stop()
     this.#recordStart = -1
-  }
-
-  /** Hands the records captured so far, up to `end`, to the sink as one batch. */
-  #flush(s: string, end: number): void {
-    if (!this.#span.active) return
-    this.#sink.batch(`[${this.#span.take(s, end)}]`, this.#spanCount)
-    this.#spanCount = 0
   }
 
   #startArrayMember(): void {
@@ -251,8 +258,19 @@ export class RecordSplitter extends JsonScanner {
     this.#captureDepth = 2
     this.#index = 0
     this.#count = 0
-    this.#spanCount = 0
     this.#streamMember = true
     this.#object.stop()
   }
+}
+
+/** Whether the member name captured up to `end` is `type`, written plainly or with escapes. */
+function isTypeName(name: Capture, s: string, end: number): boolean {
+  const length = name.length(end)
+  // `"type"`, or the same with escapes: at most 4 `\uXXXX`.
+  if (length < 6 || length > 26) {
+    name.stop()
+    return false
+  }
+  const text = name.take(s, end)
+  return text === '"type"' || (text.includes('\\') && JSON.parse(text) === 'type')
 }

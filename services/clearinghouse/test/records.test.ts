@@ -6,20 +6,21 @@ const KEY = 'in/file.json'
 
 /** Splits `text` fed in chunks of `size` characters; returns the parsed records and extraction. */
 function split(text: string, size = text.length || 1) {
-  let batches: string[] = []
-  const splitter = new RecordSplitter(
-    KEY,
-    {
-      batch: (json) => batches.push(json),
-      reset: () => {
-        batches = []
-      },
+  let texts: string[] = []
+  let types: (string | undefined)[] = []
+  const splitter = new RecordSplitter(KEY, {
+    record: (json, typeJson) => {
+      texts.push(json)
+      types.push(typeJson)
     },
-    { records: 2 },
-  )
+    reset: () => {
+      texts = []
+      types = []
+    },
+  })
   for (let i = 0; i < text.length; i += size) splitter.write(text.slice(i, i + size))
   const extraction: Extraction = splitter.end()
-  return { records: batches.flatMap((b) => JSON.parse(b)), batches, extraction }
+  return { records: texts.map((t) => JSON.parse(t)), texts, types, extraction }
 }
 
 function failure(text: string, size?: number): string {
@@ -64,13 +65,36 @@ describe('record extraction', () => {
   })
 
   it('keeps the exact text of the records, numbers included', () => {
-    const { batches } = split('[ {"big": 12345678901234567890123, "f": 1.50e+3} ]')
-    expect(batches).toEqual(['[{"big": 12345678901234567890123, "f": 1.50e+3} ]'])
+    const { texts } = split('[ {"big": 12345678901234567890123, "f": 1.50e+3} ]')
+    expect(texts).toEqual(['{"big": 12345678901234567890123, "f": 1.50e+3}'])
   })
 
-  it('cuts batches at the record limit, each a JSON array', () => {
-    const { batches } = split('[{"a":1}, {"a":2},\n{"a":3} ]', 4)
-    expect(batches).toEqual(['[{"a":1}, {"a":2}]', '[{"a":3} ]'])
+  it('gives each record alone, without the separators between them', () => {
+    const { texts } = split('[{"a":1}, {"a":2},\n{"a":3} ]', 4)
+    expect(texts).toEqual(['{"a":1}', '{"a":2}', '{"a":3}'])
+  })
+
+  it('gives the text of the top-level type member of each record, the last one if repeated', () => {
+    const text = `{"records":[
+      {"type":"a\\tb"}, {"x":{"type":"nested"}}, {"type":null}, {"type": 1.50e1 },
+      {"type":{"b":[1,{"type":2}]}}, {"type":"x","type":"y"}, {"t\\u0079pe":"esc"},
+      {"typ":"no","types":"no"}, {"type":true}, {"type" : "spaced" }]}`
+    const expected = [
+      '"a\\tb"',
+      undefined,
+      'null',
+      '1.50e1',
+      '{"b":[1,{"type":2}]}',
+      '"y"',
+      '"esc"',
+      undefined,
+      'true',
+      '"spaced"',
+    ]
+    for (const size of [1, 3, text.length]) expect(split(text, size).types).toEqual(expected)
+    expect(split('{"type":"single","n":1}').types).toEqual(['"single"'])
+    expect(split('{"type":1.50}').types).toEqual(['1.5'])
+    expect(split('{"n":1}').types).toEqual([undefined])
   })
 
   it('finds the same records whatever the chunk boundaries', () => {
@@ -80,15 +104,6 @@ describe('record extraction', () => {
     })
     const whole = split(text).records
     for (const size of [1, 2, 3, 7]) expect(split(text, size).records).toEqual(whole)
-  })
-
-  it('cuts batches at the character limit too', () => {
-    const batches: string[] = []
-    const sink = { batch: (json: string) => batches.push(json), reset: () => undefined }
-    const splitter = new RecordSplitter(KEY, sink, { chars: 20 })
-    splitter.write(JSON.stringify(Array.from({ length: 5 }, (_, i) => ({ n: `value-${i}` }))))
-    splitter.end()
-    expect(batches.map((b) => JSON.parse(b).length)).toEqual([2, 2, 1])
   })
 
   it('recognises a member name written with escapes', () => {
@@ -163,13 +178,13 @@ describe('syntax errors', () => {
 
 describe('record size limit', () => {
   function splitWithin(text: string, recordBytes: number, size?: number) {
-    const batches: string[] = []
-    const sink = { batch: (json: string) => batches.push(json), reset: () => undefined }
+    const texts: string[] = []
+    const sink = { record: (json: string) => texts.push(json), reset: () => undefined }
     const splitter = new RecordSplitter(KEY, sink, { recordBytes })
     const step = size ?? (text.length || 1)
     for (let i = 0; i < text.length; i += step) splitter.write(text.slice(i, i + step))
     splitter.end()
-    return batches.flatMap((b) => JSON.parse(b))
+    return texts.map((t) => JSON.parse(t))
   }
 
   function tooLarge(text: string, recordBytes: number, size?: number): string {
