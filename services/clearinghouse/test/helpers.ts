@@ -4,7 +4,7 @@ import { connect, type Database } from '@ferry/db'
 import { createTestDatabase, type TestDatabase } from '@ferry/db/testing'
 import { captureLogs } from '@ferry/kit/testing'
 import { Value } from '@sinclair/typebox/value'
-import { afterEach, beforeEach, expect, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest'
 import { buildApp, type ClearinghouseApp } from '../src/app.ts'
 import { Config } from '../src/config.ts'
 import { MIGRATIONS_DIR } from '../src/migrations.ts'
@@ -205,4 +205,33 @@ export function serviceFixture(): ServiceFixture {
     await fixture.db.cleanup()
   })
   return fixture
+}
+
+/** One database, bucket and running clearinghouse for all the tests of a file. */
+export interface SharedService {
+  db: TestDatabase
+  bucket: TestBucket
+  service: TestService
+}
+
+/**
+ * Registers the hooks that start a SharedService before the file's tests and close it after them;
+ * the fields are set once the tests run. `local` puts the bucket in a directory even where moto is.
+ */
+export function sharedService(
+  options: Omit<ServiceOptions, 'db' | 'bucket'> & { local?: boolean } = {},
+): SharedService {
+  const { local, ...serviceOptions } = options
+  const shared = {} as SharedService
+  beforeAll(async () => {
+    shared.db = await migratedDatabase()
+    shared.bucket = await openTestBucket({ local })
+    shared.service = await startService({ db: shared.db, bucket: shared.bucket, ...serviceOptions })
+  })
+  afterAll(async () => {
+    await shared.service?.close()
+    await shared.bucket?.cleanup()
+    await shared.db?.cleanup()
+  })
+  return shared
 }

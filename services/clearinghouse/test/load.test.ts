@@ -1,53 +1,29 @@
 import { createHash, randomUUID } from 'node:crypto'
-import type { TestDatabase } from '@ferry/db/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import {
   countRecords,
   fileRow,
-  migratedDatabase,
-  openTestBucket,
   recordsOf,
   sampleRecords,
-  startService,
-  type TestBucket,
-  type TestService,
+  sharedService,
   waitForRow,
   waitForStatus,
 } from './helpers.ts'
 
-let db: TestDatabase
-let bucket: TestBucket
-let service: TestService
-
-beforeAll(async () => {
-  db = await migratedDatabase()
-  bucket = await openTestBucket()
-  service = await startService({
-    db,
-    bucket,
-    env: { MAX_ATTEMPTS: '1', CONCURRENCY: '4' },
-    batch: { records: 100 },
-  })
-})
-
-afterAll(async () => {
-  await service?.close()
-  await bucket?.cleanup()
-  await db?.cleanup()
-})
+const ch = sharedService({ env: { MAX_ATTEMPTS: '1', CONCURRENCY: '4' }, batch: { records: 100 } })
 
 const uniqueKey = (name = 'file.json') => `incoming/${randomUUID()}/${name}`
 
 async function load(body: string | Buffer, key = uniqueKey()) {
-  await bucket.put(key, body)
-  const row = await waitForStatus(db, key, 'COMPLETED')
-  return { key, row, records: await recordsOf(db, key) }
+  await ch.bucket.put(key, body)
+  const row = await waitForStatus(ch.db, key, 'COMPLETED')
+  return { key, row, records: await recordsOf(ch.db, key) }
 }
 
 async function fail(body: string | Buffer, key = uniqueKey()) {
-  await bucket.put(key, body)
-  const row = await waitForStatus(db, key, 'FAILED')
-  return { key, row, count: await countRecords(db, key) }
+  await ch.bucket.put(key, body)
+  const row = await waitForStatus(ch.db, key, 'FAILED')
+  return { key, row, count: await countRecords(ch.db, key) }
 }
 
 describe.concurrent('sample shapes', () => {
@@ -89,8 +65,8 @@ describe.concurrent('a completed file', () => {
   it('records its size, sha256, etag, metadata and processing time', async () => {
     const body = JSON.stringify(sampleRecords(2))
     const key = uniqueKey()
-    const etag = await bucket.put(key, body)
-    const row = await waitForStatus(db, key, 'COMPLETED')
+    const etag = await ch.bucket.put(key, body)
+    const row = await waitForStatus(ch.db, key, 'COMPLETED')
     expect(row).toMatchObject({
       file_size: String(Buffer.byteLength(body)),
       file_hash: createHash('sha256').update(body).digest('hex'),
@@ -111,11 +87,11 @@ describe.concurrent('a completed file', () => {
 
   it('ignores keys that do not end in .json', async () => {
     const prefix = `incoming/${randomUUID()}`
-    await bucket.put(`${prefix}/a.JSON`, '[{"a":1}]')
-    await bucket.put(`${prefix}/b.txt`, '[{"a":1}]')
+    await ch.bucket.put(`${prefix}/a.JSON`, '[{"a":1}]')
+    await ch.bucket.put(`${prefix}/b.txt`, '[{"a":1}]')
     await load('[{"a":1}]', `${prefix}/c.json`)
-    const rows =
-      await db.sql`select s3_key from file_processing_log where s3_key like ${`${prefix}%`}`
+    const rows = await ch.db
+      .sql`select s3_key from file_processing_log where s3_key like ${`${prefix}%`}`
     expect(rows.map((r) => r.s3_key)).toEqual([`${prefix}/c.json`])
   })
 })
@@ -184,9 +160,9 @@ describe.concurrent('re-uploads', () => {
   it('replaces the records when the content changes, attempts starting over', async () => {
     const key = uniqueKey()
     await load(JSON.stringify(sampleRecords(3, 'old')), key)
-    const etag = await bucket.put(key, JSON.stringify(sampleRecords(2, 'new')))
-    const row = await waitForRow(db, key, { status: 'COMPLETED', etag })
-    const records = await recordsOf(db, key)
+    const etag = await ch.bucket.put(key, JSON.stringify(sampleRecords(2, 'new')))
+    const row = await waitForRow(ch.db, key, { status: 'COMPLETED', etag })
+    const records = await recordsOf(ch.db, key)
     expect(records.map((r) => r.record_type)).toEqual(['new', 'new'])
     expect(row?.attempts).toBe(1)
   })
@@ -194,28 +170,29 @@ describe.concurrent('re-uploads', () => {
   it('loads a file that failed once its content is fixed', async () => {
     const key = uniqueKey()
     await fail('[1, 2]', key)
-    await bucket.put(key, '[{"fixed":true}]')
-    await waitForStatus(db, key, 'COMPLETED')
-    expect((await recordsOf(db, key)).map((r) => r.record_data)).toEqual([{ fixed: true }])
+    await ch.bucket.put(key, '[{"fixed":true}]')
+    await waitForStatus(ch.db, key, 'COMPLETED')
+    expect((await recordsOf(ch.db, key)).map((r) => r.record_data)).toEqual([{ fixed: true }])
   })
 
   it('keeps the stored records when a new etag carries the same content', async () => {
     const { key, row } = await load(JSON.stringify(sampleRecords(3)))
-    const ids = await db.sql`select d.id from processed_data d where d.file_log_id = ${row.id}`
-    await db.sql`update file_processing_log set etag = '"stale"' where id = ${row.id}`
-    const after = await waitForRow(db, key, { status: 'COMPLETED', etag: row.etag })
+    const ids = await ch.db.sql`select d.id from processed_data d where d.file_log_id = ${row.id}`
+    await ch.db.sql`update file_processing_log set etag = '"stale"' where id = ${row.id}`
+    const after = await waitForRow(ch.db, key, { status: 'COMPLETED', etag: row.etag })
     expect(after?.processed_at?.getTime()).toBeGreaterThan(row.processed_at?.getTime() ?? 0)
-    const idsAfter = await db.sql`select d.id from processed_data d where d.file_log_id = ${row.id}`
+    const idsAfter = await ch.db
+      .sql`select d.id from processed_data d where d.file_log_id = ${row.id}`
     expect(idsAfter).toEqual(ids)
   })
 
   it('does nothing when the same content is uploaded again', async () => {
     const body = JSON.stringify(sampleRecords(2))
     const { key, row } = await load(body)
-    await bucket.put(key, body)
+    await ch.bucket.put(key, body)
     await new Promise((resolve) => setTimeout(resolve, 500))
-    const after = await fileRow(db, key)
+    const after = await fileRow(ch.db, key)
     expect(after?.processed_at).toEqual(row.processed_at)
-    expect(await countRecords(db, key)).toBe(2)
+    expect(await countRecords(ch.db, key)).toBe(2)
   })
 })

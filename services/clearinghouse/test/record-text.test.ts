@@ -3,38 +3,10 @@
 // (the SQL the loader used before COPY). Characters COPY's text format gives a meaning to
 // (backslash, tab, newline, carriage return) sit in strings and between tokens.
 import { randomUUID } from 'node:crypto'
-import type { TestDatabase } from '@ferry/db/testing'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  countRecords,
-  migratedDatabase,
-  openTestBucket,
-  startService,
-  type TestBucket,
-  type TestService,
-  waitForStatus,
-} from './helpers.ts'
+import { describe, expect, it } from 'vitest'
+import { countRecords, sharedService, waitForStatus } from './helpers.ts'
 
-let db: TestDatabase
-let bucket: TestBucket
-let service: TestService
-
-beforeAll(async () => {
-  db = await migratedDatabase()
-  bucket = await openTestBucket()
-  service = await startService({
-    db,
-    bucket,
-    env: { MAX_ATTEMPTS: '1', CONCURRENCY: '4' },
-    batch: { records: 3 },
-  })
-})
-
-afterAll(async () => {
-  await service?.close()
-  await bucket?.cleanup()
-  await db?.cleanup()
-})
+const ch = sharedService({ env: { MAX_ATTEMPTS: '1', CONCURRENCY: '4' }, batch: { records: 3 } })
 
 const uniqueKey = () => `incoming/${randomUUID()}/file.json`
 
@@ -45,7 +17,7 @@ interface Row {
 
 /** The rows stored for `key`, record_data as jsonb's text. */
 async function stored(key: string): Promise<Row[]> {
-  return db.sql<Row[]>`
+  return ch.db.sql<Row[]>`
     select d.record_type, d.record_data::text as record_data from processed_data d
     join file_processing_log l on l.id = d.file_log_id
     where l.s3_key = ${key} order by d.id`
@@ -53,7 +25,7 @@ async function stored(key: string): Promise<Row[]> {
 
 /** What PostgreSQL makes of the records of a top-level array. */
 async function expected(body: string): Promise<Row[]> {
-  return db.sql<Row[]>`
+  return ch.db.sql<Row[]>`
     select coalesce(r->>'type', 'unknown') as record_type, r::text as record_data
     from jsonb_array_elements(${body}::text::jsonb) with ordinality as e(r, n) order by n`
 }
@@ -61,8 +33,8 @@ async function expected(body: string): Promise<Row[]> {
 /** Loads a top-level array and checks every row against PostgreSQL's reading of it. */
 async function loadsAsPostgresReadsIt(body: string): Promise<Row[]> {
   const key = uniqueKey()
-  await bucket.put(key, body)
-  const row = await waitForStatus(db, key, 'COMPLETED')
+  await ch.bucket.put(key, body)
+  const row = await waitForStatus(ch.db, key, 'COMPLETED')
   const rows = await stored(key)
   const want = await expected(body)
   expect(rows).toEqual(want)
@@ -132,8 +104,8 @@ describe.concurrent('record text and type', () => {
       ['{"n":1}', 'unknown'],
     ] as const) {
       const key = uniqueKey()
-      await bucket.put(key, text)
-      await waitForStatus(db, key, 'COMPLETED')
+      await ch.bucket.put(key, text)
+      await waitForStatus(ch.db, key, 'COMPLETED')
       const [row] = await stored(key)
       expect(row?.record_type).toBe(type)
       expect(row?.record_data).toBe((await expected(`[${text}]`))[0]?.record_data)
@@ -147,8 +119,8 @@ describe('a records array after a data array', () => {
     const data = Array.from({ length: 4000 }, (_, i) => ({ type: 'd', i, pad: 'x'.repeat(50) }))
     const body = JSON.stringify({ data, records: [{ type: 'r\tone' }, { type: 2 }] })
     const key = uniqueKey()
-    await bucket.put(key, body)
-    const row = await waitForStatus(db, key, 'COMPLETED')
+    await ch.bucket.put(key, body)
+    const row = await waitForStatus(ch.db, key, 'COMPLETED')
     expect(row.record_count).toBe(2)
     expect(await stored(key)).toEqual([
       { record_type: 'r\tone', record_data: '{"type": "r\\tone"}' },
@@ -160,9 +132,9 @@ describe('a records array after a data array', () => {
 describe.concurrent('a record PostgreSQL refuses', () => {
   async function refused(body: string) {
     const key = uniqueKey()
-    await bucket.put(key, body)
-    const row = await waitForStatus(db, key, 'FAILED')
-    return { key, row, count: await countRecords(db, key) }
+    await ch.bucket.put(key, body)
+    const row = await waitForStatus(ch.db, key, 'FAILED')
+    return { key, row, count: await countRecords(ch.db, key) }
   }
 
   it('fails the file with jsonb’s reason for a NUL in a string, and stores nothing', async () => {
