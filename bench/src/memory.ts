@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { TestDatabase } from '@ferry/db/testing'
 import { SERVICES } from '@ferry/deploy/bundle'
-import { localEnv } from './local-env.ts'
+import { localEnv } from '@ferry/deploy/local-env'
 import { IMAGE_NODE_FLAGS, serviceMain, serviceSource, startProcess } from './real-process.ts'
 
 const SETTLE_MS = 2000

@@ -5,9 +5,7 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { createTestDatabase, freePort, type TestDatabase } from '@ferry/db/testing'
-import type { LocalContext, LocalService } from '@ferry/kit'
+import { freePort, type TestDatabase } from '@ferry/db/testing'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   type BundleManifest,
@@ -17,11 +15,9 @@ import {
   imageNodeFlags,
   SERVICES,
 } from '../src/bundle.ts'
+import { localEnv } from '../src/local-env.ts'
 
 const ROOT = join(import.meta.dirname, '..', '..')
-const { LOCAL_PATHS } = (await import(
-  pathToFileURL(join(ROOT, 'scripts', 'start', 'local-paths.ts')).href
-)) as { LOCAL_PATHS: LocalContext['paths'] }
 
 interface Running {
   url: string
@@ -40,21 +36,7 @@ async function start(service: string): Promise<Running> {
   const out = join(dir, service)
   const { manifest } = await bundle(service, out)
   const port = await freePort()
-  const local = (await import(
-    pathToFileURL(join(ROOT, 'services', service, 'src', 'local.ts')).href
-  )) as { localEnv(context: LocalContext): Promise<LocalService> }
-  const dataDir = join(dir, 'data')
-  const { env: serviceEnv } = await local.localEnv({
-    dataDir,
-    port,
-    paths: LOCAL_PATHS,
-    local: (path) => `file://${join(dataDir, path)}`,
-    async database() {
-      const db = await createTestDatabase()
-      databases.push(db)
-      return db.url
-    },
-  })
+  const serviceEnv = await localEnv(service, join(dir, 'data'), databases, port)
   env.set(service, serviceEnv)
   let output = ''
   const child = spawn(process.execPath, [...imageNodeFlags(), 'dist/main.js'], {
