@@ -38,19 +38,25 @@ export interface BundleManifest {
   patches: Record<string, { file: string; patched: boolean }[]>
 }
 
-/** The files each patch in patches/ changes, and a line it adds to them. */
-export function patchMarkers(): { pkg: string; files: string[]; marker: string }[] {
+/** The files each patch in patches/ changes, each with the first line the patch adds to it. */
+export function patchMarkers(): { pkg: string; files: { file: string; marker: string }[] }[] {
   const dir = join(ROOT, 'patches')
   // An image's pruned tree has patches/ only where a patched package is in its closure.
   if (!existsSync(dir)) return []
   return readdirSync(dir).map((name) => {
     const text = readFileSync(join(dir, name), 'utf8')
-    const files = [...text.matchAll(/^\+\+\+ b\/(.+)$/gm)].map((m) => m[1] ?? '')
-    const marker = text
-      .split('\n')
-      .find((l) => l.startsWith('+') && !l.startsWith('+++') && l.slice(1).trim() !== '')
-    if (!marker) throw new Error(`patches/${name} adds no line`)
-    return { pkg: name.replace(/\.patch$/, ''), files, marker: marker.slice(1).trim() }
+    const files = text
+      .split(/^diff --git /m)
+      .slice(1)
+      .map((part) => {
+        const file = /^\+\+\+ b\/(.+)$/m.exec(part)?.[1] ?? ''
+        const marker = part
+          .split('\n')
+          .find((l) => l.startsWith('+') && !l.startsWith('+++') && l.slice(1).trim() !== '')
+        if (!file || !marker) throw new Error(`patches/${name} adds no line to ${file || 'a file'}`)
+        return { file, marker: marker.slice(1).trim() }
+      })
+    return { pkg: name.replace(/\.patch$/, ''), files }
   })
 }
 
@@ -153,15 +159,12 @@ function manifestOf(service: string, moduleIds: string[]): BundleManifest {
   for (const patch of patchMarkers()) {
     const bundled = files.get(patch.pkg) ?? []
     patches[patch.pkg] = patch.files
-      .filter((file) => bundled.includes(file))
-      .map((file) => {
+      .filter(({ file }) => bundled.includes(file))
+      .map(({ file, marker }) => {
         const id = moduleIds.find((m) =>
           m.endsWith(`${sep}${patch.pkg.slice(0, patch.pkg.lastIndexOf('@'))}${sep}${file}`),
         )
-        return {
-          file,
-          patched: id !== undefined && readFileSync(id, 'utf8').includes(patch.marker),
-        }
+        return { file, patched: id !== undefined && readFileSync(id, 'utf8').includes(marker) }
       })
   }
   return { service, packages: [...packages].sort(), patches }
