@@ -80,14 +80,10 @@ def test_the_build_stamp_follows_the_files_and_survives_a_deleted_tracked_file(t
     assert stamp_of(repo) not in (first, changed)
 
 
-def test_a_cached_base_whose_node_does_not_run_stops_the_run(tmp_path):
-    # The base image is in the store but its size was never measured (a run died in between):
-    # measuring it also runs its node, and a node that does not run must stop the run, not
-    # leave a baseline that makes every image's "size added" wrong.
-    rootfs = tmp_path / "rootfs"
-    (rootfs / "usr").mkdir(parents=True)
-    (rootfs / "usr" / "file").write_bytes(b"x" * 1000)
-    result = run(
+def make_cached_base(tmp_path, rootfs, run_stub):
+    """Runs make_base on a base image already in the store (buildah stubbed: `bh run` does
+    `run_stub`, the container's root is `rootfs`) and goes on with `echo continued`."""
+    return run(
         f"""BASE=localhost/ferry-ci/node-base:test
 BASE_BYTES_FILE={tmp_path}/base.bytes
 bh() {{
@@ -95,7 +91,7 @@ bh() {{
     inspect | umount | rm) return 0 ;;
     from) echo ferry-ci-base-check ;;
     mount) echo {rootfs} ;;
-    run) echo "exec: node: not found" >&2; return 127 ;;
+    run) {run_stub} ;;
   esac
 }}
 {function("measure_base")}
@@ -104,6 +100,16 @@ make_base
 echo continued""",
         tmp_path,
     )
+
+
+def test_a_cached_base_whose_node_does_not_run_stops_the_run(tmp_path):
+    # The base image is in the store but its size was never measured (a run died in between):
+    # measuring it also runs its node, and a node that does not run must stop the run, not
+    # leave a baseline that makes every image's "size added" wrong.
+    rootfs = tmp_path / "rootfs"
+    (rootfs / "usr").mkdir(parents=True)
+    (rootfs / "usr" / "file").write_bytes(b"x" * 1000)
+    result = make_cached_base(tmp_path, rootfs, 'echo "exec: node: not found" >&2; return 127')
     assert result.returncode != 0
     assert "continued" not in result.stdout
     assert not (tmp_path / "base.bytes").exists()
@@ -114,22 +120,7 @@ def test_a_cached_base_is_measured_once(tmp_path):
     (rootfs / "usr").mkdir(parents=True)
     (rootfs / "usr" / "file").write_bytes(b"x" * 1000)
     (rootfs / "usr" / "other").write_bytes(b"y" * 234)
-    result = run(
-        f"""BASE=localhost/ferry-ci/node-base:test
-BASE_BYTES_FILE={tmp_path}/base.bytes
-bh() {{
-  case $1 in
-    inspect | umount | rm | run) return 0 ;;
-    from) echo ferry-ci-base-check ;;
-    mount) echo {rootfs} ;;
-  esac
-}}
-{function("measure_base")}
-{function("make_base")}
-make_base
-echo continued""",
-        tmp_path,
-    )
+    result = make_cached_base(tmp_path, rootfs, "return 0")
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == [
         "stand-in base localhost/ferry-ci/node-base:test (cached)",
